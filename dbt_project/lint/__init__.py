@@ -1,0 +1,30 @@
+"""Jinja context for SQLFluff (see .sqlfluff): what dbt provides when it compiles models.
+
+dbt never imports this package; it lets the linter render the models as dbt would on DuckDB.
+"""
+
+from pathlib import Path
+
+
+def var(name, default=None):
+    """``var('icp')`` is the ICP configuration file, as ``leadflow run`` passes it."""
+    if name == "icp":
+        from flows.config import load_icp
+
+        return load_icp(Path(__file__).resolve().parents[2] / "config").dbt_var()
+    return default
+
+
+class _Adapter:
+    """``adapter.dispatch`` renders a function call with the macro's name."""
+
+    @staticmethod
+    def dispatch(name, package=None):
+        def call(*args):
+            rendered = ", ".join(", ".join(a) if isinstance(a, list) else str(a) for a in args)
+            return f"{name}({rendered})"
+
+        return call
+
+
+adapter = _Adapter()

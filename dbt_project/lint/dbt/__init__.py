@@ -1,0 +1,33 @@
+"""Stand-ins for dbt's cross-database macros, used only when SQLFluff renders models to lint them.
+
+Each returns SQL of the same shape as dbt's DuckDB implementation, so the linter sees
+realistic SQL. dbt itself never imports this module.
+"""
+
+
+def hash(field):  # noqa: A001 - dbt's macro name
+    return f"md5(cast({field} as varchar))"
+
+
+def concat(fields):
+    return " || ".join(str(f) for f in fields)
+
+
+def split_part(string_text, delimiter_text, part_number):
+    return f"split_part({string_text}, {delimiter_text}, {part_number})"
+
+
+def type_string():
+    return "varchar"
+
+
+def type_bigint():
+    return "bigint"
+
+
+def type_int():
+    return "integer"
+
+
+def type_float():
+    return "float"

@@ -1,0 +1,63 @@
+{#- Cross-database helpers. Each has a default (PostgreSQL-compatible) implementation and
+    adapter-specific ones where the engines differ, so the models stay portable. -#}
+
+{#- A quoted SQL string literal. -#}
+{% macro lit(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- `expr in ('a', 'b')`, or false for an empty list. -#}
+{% macro in_list(expr, values) -%}
+    {%- if values | length == 0 -%}
+        (1 = 0)
+    {%- else -%}
+        ({{ expr }} in ({% for v in values %}{{ lit(v) }}{% if not loop.last %}, {% endif %}{% endfor %}))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The latest non-null value of `column` in a group, ordered by the list of columns
+    `order_by` (an aggregate). -#}
+{% macro latest_non_null(column, order_by) -%}
+    {{ return(adapter.dispatch('latest_non_null', 'leadflow')(column, order_by)) }}
+{%- endmacro %}
+
+{% macro default__latest_non_null(column, order_by) -%}
+    (array_agg({{ column }} order by {{ order_by | join(' desc, ') }} desc) filter (where {{ column }} is not null))[1]
+{%- endmacro %}
+
+{% macro duckdb__latest_non_null(column, order_by) -%}
+    arg_max({{ column }}, ({{ order_by | join(', ') }})) filter (where {{ column }} is not null)
+{%- endmacro %}
+
+{#- The earliest non-null value of `column` in a group, ordered by the list `order_by`. -#}
+{% macro earliest_non_null(column, order_by) -%}
+    {{ return(adapter.dispatch('earliest_non_null', 'leadflow')(column, order_by)) }}
+{%- endmacro %}
+
+{% macro default__earliest_non_null(column, order_by) -%}
+    (array_agg({{ column }} order by {{ order_by | join(', ') }}) filter (where {{ column }} is not null))[1]
+{%- endmacro %}
+
+{% macro duckdb__earliest_non_null(column, order_by) -%}
+    arg_min({{ column }}, ({{ order_by | join(', ') }})) filter (where {{ column }} is not null)
+{%- endmacro %}
+
+{#- Text as space-separated lower-case words, padded with one space on each side, so that
+    `like '% vp %'` matches a whole word. Punctuation and white space become one space. -#}
+{% macro padded_words(column) -%}
+    {{ return(adapter.dispatch('padded_words', 'leadflow')(column)) }}
+{%- endmacro %}
+
+{% macro default__padded_words(column) -%}
+    (' ' || trim(regexp_replace(lower({{ column }}), '[[:space:][:punct:]]+', ' ', 'g')) || ' ')
+{%- endmacro %}
+
+{#- The host part of a URL or bare domain, lower-case, without `www.`. -#}
+{% macro url_domain(column) -%}
+    {%- set stripped -%}
+        {{ dbt.split_part(dbt.split_part(dbt.split_part(
+            "replace(replace(lower(trim(" ~ column ~ ")), 'https://', ''), 'http://', '')",
+            "'/'", 1), "'?'", 1), "':'", 1) }}
+    {%- endset -%}
+    nullif(case when {{ stripped }} like 'www.%' then substring({{ stripped }}, 5) else {{ stripped }} end, '')
+{%- endmacro %}

@@ -1,0 +1,47 @@
+{#- Identity resolution: one lead per normalised e-mail address. For each attribute the
+    latest non-null value wins (by capture time, then file and line for ties). -#}
+{%- set recency = ['captured_at', 'source_file', 'source_row'] -%}
+
+with
+
+records as (
+
+    select * from {{ ref('stg_raw__contacts') }}
+
+),
+
+resolved as (
+
+    select
+        {{ dbt.hash('email') }} as lead_id,
+        email,
+        {{ latest_non_null('email_local_part', recency) }} as email_local_part,
+        {{ latest_non_null('email_domain', recency) }} as email_domain,
+        {{ latest_non_null('first_name', recency) }} as first_name,
+        {{ latest_non_null('last_name', recency) }} as last_name,
+        {{ latest_non_null('full_name', recency) }} as full_name,
+        {{ latest_non_null('company_name', recency) }} as company_name,
+        {{ latest_non_null('job_title', recency) }} as job_title,
+        {{ latest_non_null('phone', recency) }} as phone,
+        {{ latest_non_null('country_code', recency) }} as country_code,
+        {{ latest_non_null('website_domain', recency) }} as website_domain,
+        {{ latest_non_null('has_consent', recency) }} as has_consent,
+        {{ earliest_non_null('source_type', recency) }} as first_touch_source_type,
+        {{ earliest_non_null('lead_source', recency) }} as first_touch_lead_source,
+        {{ earliest_non_null('source_detail', recency) }} as first_touch_source_detail,
+        {{ earliest_non_null('utm_campaign', recency) }} as first_touch_campaign,
+        {{ latest_non_null('source_type', recency) }} as last_touch_source_type,
+        {{ latest_non_null('source_detail', recency) }} as last_touch_source_detail,
+        {{ latest_non_null('utm_campaign', recency) }} as last_touch_campaign,
+        min(captured_at) as first_captured_at,
+        max(captured_at) as last_captured_at,
+        min(case when job_title is not null then captured_at end) as job_title_known_at,
+        min(case when country_code is not null then captured_at end) as country_known_at,
+        count(*) as source_record_count,
+        count(distinct source_type) as source_type_count
+    from records
+    group by email
+
+)
+
+select * from resolved

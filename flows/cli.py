@@ -1,0 +1,145 @@
+"""The ``leadflow`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from flows.settings import ConfigurationError
+
+TIER_ORDER = ("name", "profiled", "disqualified")
+
+
+def _quiet_defaults() -> None:
+    # No internet here: telemetry would only fill the log with connection errors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _print_summary(summary: object) -> None:
+    from flows.qualify import RunSummary
+
+    assert isinstance(summary, RunSummary)
+    totals = summary.totals()
+    print()
+    print(f"batch {summary.batch_id} on {summary.warehouse}")
+    print(
+        f"files: {totals.get('files_loaded', 0)} loaded, {totals.get('files_skipped', 0)} "
+        f"already loaded, {totals.get('files_rejected', 0)} rejected, "
+        f"{totals.get('files_unmapped', 0)} without a mapping"
+    )
+    print(
+        f"rows:  {totals.get('rows_loaded', 0):,} loaded, "
+        f"{totals.get('rows_quarantined', 0):,} quarantined (see raw.quarantine)"
+    )
+    for f in summary.files:
+        if f["status"] in ("rejected", "unmapped"):
+            print(f"  {f['status'].upper()}: {f['error'] or f['source_file']}")
+    for g in summary.gates:
+        print(f"gate {g['gate']}: {'passed' if g['success'] else 'BLOCKED'}")
+    print()
+    print("tier summary (marts.leads)")
+    total = sum(summary.tiers.values())
+    tiers = sorted(
+        summary.tiers.items(),
+        key=lambda kv: TIER_ORDER.index(kv[0]) if kv[0] in TIER_ORDER else 99,
+    )
+    for tier, count in tiers:
+        share = f"{100 * count / total:5.1f} %" if total else ""
+        print(f"  {tier:<14}{count:>10,}  {share}")
+    print(f"  {'total':<14}{total:>10,}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the qualify flow."""
+    from flows.gate import GateFailed
+    from flows.qualify import qualify
+
+    try:
+        summary = qualify(
+            sources=args.sources,
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            mappings=args.mappings,
+        )
+    except GateFailed as exc:
+        print(f"\nleadflow run failed: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(summary), default=str, indent=2))
+    else:
+        _print_summary(summary)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write generated landing files."""
+    from flows.generate import generate
+
+    summary = generate(leads=args.leads, seed=args.seed, out=Path(args.out))
+    print(json.dumps(summary, default=str, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadflow",
+        description="Lead-qualification pipeline: ingest names, profile against the ICP, "
+        "gate and publish the tiers.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="ingest the landing folder, build the tiers, gate and publish",
+        description="Run the qualify flow: ingest -> dbt build -> GX gates -> publish to marts.",
+    )
+    run.add_argument(
+        "--sources",
+        help="landing folder: a local path or an fsspec URL (default: sources/sample)",
+    )
+    run.add_argument(
+        "--warehouse-url",
+        help="SQLAlchemy URL of the warehouse (default: $LEADFLOW_WAREHOUSE_URL, "
+        "else duckdb:///warehouse/leadflow.duckdb)",
+    )
+    run.add_argument(
+        "--config", help="configuration folder (default: $LEADFLOW_CONFIG_DIR, else config/)"
+    )
+    run.add_argument(
+        "--mappings", help="column-mapping profiles folder (default: sources/mappings)"
+    )
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.set_defaults(func=cmd_run)
+
+    gen = sub.add_parser(
+        "generate",
+        help="write realistic landing files for N leads",
+        description="Write a deterministic landing folder (same layout as sources/sample).",
+    )
+    gen.add_argument("--leads", type=int, default=2500, help="distinct people (default 2500)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument("--out", required=True, help="folder to write")
+    gen.set_defaults(func=cmd_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``leadflow`` console command."""
+    _quiet_defaults()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigurationError as exc:
+        print(f"leadflow: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

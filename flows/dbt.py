@@ -1,0 +1,81 @@
+"""Run dbt through its programmatic runner, pointed at the warehouse and the configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.settings import DBT_PROJECT_DIR, Warehouse
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed; the message lists the failed nodes."""
+
+
+@dataclass
+class DbtOutcome:
+    """What a dbt command did: counts per status and the nodes that failed."""
+
+    command: list[str]
+    success: bool
+    statuses: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def run_dbt(
+    args: list[str], warehouse: Warehouse, variables: dict[str, Any], raise_on_failure: bool = True
+) -> DbtOutcome:
+    """Run ``dbt <args>`` on the warehouse with ``variables`` passed as ``--vars``."""
+    from dbt.cli.main import dbtRunner
+
+    env = {
+        **warehouse.dbt_env(),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    command = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--vars",
+        json.dumps(variables),
+    ]
+    with _environment(env):
+        result = dbtRunner().invoke(command)
+    outcome = DbtOutcome(command=args, success=bool(result.success))
+    results = getattr(result.result, "results", None) or []
+    for node_result in results:
+        status = str(getattr(node_result, "status", "unknown"))
+        outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+        if status in ("error", "fail", "runtime error"):
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "unique_id", "?")
+            message = getattr(node_result, "message", "") or ""
+            outcome.failures.append(f"{name}: {status}: {message}".strip())
+    if result.exception is not None:
+        outcome.success = False
+        outcome.failures.append(f"dbt raised: {result.exception}")
+    if raise_on_failure and not outcome.success:
+        detail = "\n  ".join(outcome.failures) or "see the dbt log above"
+        raise DbtError(f"dbt {' '.join(args)} failed:\n  {detail}")
+    return outcome

@@ -1,0 +1,144 @@
+"""Canonical entities that mapping profiles load into, and the ``raw`` schema's tables.
+
+Every raw row carries its load metadata: source file, row (line) number, mapping profile,
+batch id and load time. Values stay text as exported, except the fields the loader must
+parse to decide whether a row is usable (timestamps, numbers); those are typed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+RAW_SCHEMA = "raw"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A canonical record type: its fields, which are required, which are parsed."""
+
+    name: str
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    timestamps: tuple[str, ...] = ()
+    integers: tuple[str, ...] = ()
+    decimals: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+CONTACTS = Entity(
+    name="contacts",
+    fields=(
+        "source_record_id",
+        "captured_at",
+        "email",
+        "first_name",
+        "last_name",
+        "full_name",
+        "company_name",
+        "job_title",
+        "phone",
+        "country",
+        "website",
+        "consent",
+        "opted_out",
+        "lead_source",
+        "source_detail",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+    ),
+    required=("email", "captured_at"),
+    timestamps=("captured_at",),
+    emails=("email",),
+)
+
+COMPANIES = Entity(
+    name="companies",
+    fields=(
+        "domain",
+        "company_name",
+        "industry",
+        "employees",
+        "annual_revenue",
+        "country",
+        "as_of",
+    ),
+    required=("domain",),
+    timestamps=("as_of",),
+    integers=("employees",),
+    decimals=("annual_revenue",),
+    domains=("domain",),
+)
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in (CONTACTS, COMPANIES)}
+
+METADATA_COLUMNS = ("_source_file", "_source_row", "_mapping", "_source_type", "_batch_id")
+
+metadata = sa.MetaData(schema=RAW_SCHEMA)
+
+
+def _column(entity: Entity, name: str) -> sa.Column:
+    if name in entity.timestamps:
+        return sa.Column(name, sa.DateTime())
+    if name in entity.integers:
+        return sa.Column(name, sa.BigInteger())
+    if name in entity.decimals:
+        return sa.Column(name, sa.Double())
+    return sa.Column(name, sa.Text())
+
+
+def _entity_table(entity: Entity) -> sa.Table:
+    return sa.Table(
+        entity.name,
+        metadata,
+        *(_column(entity, f) for f in entity.fields),
+        sa.Column("_source_file", sa.Text(), nullable=False),
+        sa.Column("_source_row", sa.BigInteger(), nullable=False),
+        sa.Column("_mapping", sa.Text(), nullable=False),
+        sa.Column("_source_type", sa.Text(), nullable=False),
+        sa.Column("_batch_id", sa.Text(), nullable=False),
+        sa.Column("_loaded_at", sa.DateTime(), nullable=False),
+        comment=f"Rows loaded from landing files mapped to the canonical {entity.name} entity.",
+    )
+
+
+RAW_TABLES: dict[str, sa.Table] = {name: _entity_table(e) for name, e in ENTITIES.items()}
+
+QUARANTINE = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("_batch_id", sa.Text(), nullable=False),
+    sa.Column("_source_file", sa.Text(), nullable=False),
+    sa.Column("_source_row", sa.BigInteger(), nullable=False),
+    sa.Column("_mapping", sa.Text(), nullable=False),
+    sa.Column("entity", sa.Text(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("field", sa.Text()),
+    sa.Column("value", sa.Text()),
+    sa.Column("original_row", sa.Text(), nullable=False),
+    sa.Column("_loaded_at", sa.DateTime(), nullable=False),
+    comment="Rows that could not be loaded, with the reason and the original row.",
+)
+
+LOAD_LEDGER = sa.Table(
+    "load_ledger",
+    metadata,
+    sa.Column("file_hash", sa.Text(), nullable=False),
+    sa.Column("source_uri", sa.Text(), nullable=False),
+    sa.Column("source_file", sa.Text(), nullable=False),
+    sa.Column("mapping", sa.Text()),
+    sa.Column("entity", sa.Text()),
+    sa.Column("batch_id", sa.Text(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("encoding", sa.Text()),
+    sa.Column("rows_read", sa.BigInteger(), nullable=False),
+    sa.Column("rows_loaded", sa.BigInteger(), nullable=False),
+    sa.Column("rows_quarantined", sa.BigInteger(), nullable=False),
+    sa.Column("error", sa.Text()),
+    sa.Column("loaded_at", sa.DateTime(), nullable=False),
+    comment="One row per file load attempt; a file whose content hash is 'loaded' is skipped.",
+)

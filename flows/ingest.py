@@ -1,0 +1,703 @@
+"""Load landing files into the ``raw`` schema: parse, map, validate and quarantine in DuckDB.
+
+Python only decides what to do; DuckDB's readers parse the files, and one SQL statement per
+table maps columns, checks every row and splits usable rows from rejected ones. A file is
+loaded in one transaction together with its ledger entry, so a file is either loaded whole
+or not at all, and a file whose content hash is in the ledger is never loaded twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import fsspec
+import sqlalchemy as sa
+
+from flows.entities import ENTITIES, LOAD_LEDGER, QUARANTINE, RAW_SCHEMA, RAW_TABLES, Entity
+from flows.mapping import MappingProfile, profile_for
+from flows.settings import Warehouse
+from flows.warehouse import duckdb_connection
+
+Status = Literal["loaded", "skipped", "rejected", "unmapped"]
+CHUNK = 1 << 20
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
+DOMAIN_PATTERN = r"([a-z0-9-]+\.)+[a-z]{2,}"
+
+
+class FileRejected(Exception):
+    """A whole file cannot be loaded (missing column, undecodable bytes, unreadable)."""
+
+
+@dataclass
+class FileResult:
+    """What happened to one landing file."""
+
+    source_file: str
+    status: Status
+    mapping: str | None = None
+    entity: str | None = None
+    encoding: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    file_hash: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_batch_id() -> str:
+    """A batch id that sorts by time: ``20261122T133000Z-1a2b3c4d``."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def open_landing(landing: str | Path) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The filesystem and root path of a landing folder (local path or fsspec URL)."""
+    fs, root = fsspec.core.url_to_fs(str(landing))
+    if not fs.isdir(root):
+        raise FileNotFoundError(f"landing folder {landing} does not exist")
+    return fs, root.rstrip("/")
+
+
+def discover_files(fs: fsspec.AbstractFileSystem, root: str) -> list[str]:
+    """Landing-relative paths of all files, sorted; parts starting with ``_`` or ``.`` skipped."""
+    found = []
+    for path in fs.find(root):
+        relative = path[len(root) :].lstrip("/")
+        if any(part.startswith(("_", ".")) for part in relative.split("/")):
+            continue
+        found.append(relative)
+    return sorted(found)
+
+
+@contextmanager
+def local_copy(fs: fsspec.AbstractFileSystem, path: str) -> Iterator[Path]:
+    """A local path for ``path``: itself on a local filesystem, else a temporary download."""
+    if "file" in fs.protocol or "local" in fs.protocol:
+        yield Path(path)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="leadflow-fetch-"))
+    try:
+        target = tmp / Path(path).name
+        fs.get(path, str(target))
+        yield target
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- bytes
+
+
+@dataclass
+class FileBytes:
+    """Content hash and text encoding of a file, read in one pass."""
+
+    sha256: str
+    encoding: str  # utf-8, utf-8-sig, windows-1252, latin-1 or binary (non-text files)
+
+
+def inspect_bytes(path: Path, declared: str | None, relative: str) -> FileBytes:
+    """Hash the file and find its encoding; undecodable text is a :class:`FileRejected`.
+
+    ``declared`` is the profile's encoding for CSV/JSONL (``auto`` tries UTF-8, with or
+    without a byte-order mark, then Windows-1252), or ``None`` for binary formats.
+    """
+    digest = hashlib.sha256()
+    candidates = {
+        None: [],
+        "auto": ["utf-8", "windows-1252"],
+        "utf-8": ["utf-8"],
+        "windows-1252": ["windows-1252"],
+        "latin-1": ["latin-1"],
+    }[declared]
+    decoders = {name: codecs.getincrementaldecoder(name)("strict") for name in candidates}
+    failures: dict[str, str] = {}
+    offset = 0
+    first = b""
+    nul_at = -1
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if not first:
+                first = chunk[:3]
+            digest.update(chunk)
+            if candidates and nul_at < 0 and b"\x00" in chunk:
+                nul_at = offset + chunk.index(b"\x00")
+            for name in list(decoders):
+                try:
+                    decoders[name].decode(chunk, final=False)
+                except UnicodeDecodeError as exc:
+                    failures[name] = f"byte 0x{chunk[exc.start]:02x} at offset {offset + exc.start}"
+                    del decoders[name]
+            offset += len(chunk)
+    for name in list(decoders):
+        try:
+            decoders[name].decode(b"", final=True)
+        except UnicodeDecodeError:
+            failures[name] = "truncated multi-byte character at end of file"
+            del decoders[name]
+    if declared is None:
+        return FileBytes(digest.hexdigest(), "binary")
+    if nul_at >= 0:
+        raise FileRejected(f"{relative}: undecodable bytes: NUL byte at offset {nul_at}")
+    for name in candidates:
+        if name in decoders:
+            if name == "utf-8" and first.startswith(codecs.BOM_UTF8):
+                name = "utf-8-sig"
+            return FileBytes(digest.hexdigest(), name)
+    tried = "; ".join(f"{name}: {why}" for name, why in failures.items())
+    raise FileRejected(f"{relative}: undecodable bytes (tried {tried})")
+
+
+def utf8_path(path: Path, encoding: str, workdir: Path) -> Path:
+    """A UTF-8 version of a text file (the file itself when it already is UTF-8)."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        return path
+    target = workdir / (path.name + ".utf8")
+    with (
+        path.open("r", encoding=encoding, newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
+        shutil.copyfileobj(src, dst, CHUNK)
+    return target
+
+
+def read_csv_header(path: Path, profile: MappingProfile) -> list[str]:
+    """The header row of a UTF-8 CSV file, as the csv module reads it."""
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        line = handle.readline()
+    if not line.strip():
+        return []
+    quote = profile.csv.quote or None
+    reader = csv.reader(
+        io.StringIO(line),
+        delimiter=profile.csv.delimiter,
+        quotechar=quote or '"',
+        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+    )
+    header = next(reader, [])
+    seen: dict[str, int] = {}
+    unique = []
+    for name in header:
+        name = name.strip()
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        unique.append(name if count == 0 else f"{name}_{count + 1}")
+    return unique
+
+
+# --------------------------------------------------------------------------- SQL building
+
+
+def _lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _timestamp_expr(text: str, profile: MappingProfile) -> str:
+    """SQL turning text into a UTC timestamp, NULL when it cannot be parsed."""
+    parts = []
+    for fmt in profile.timestamp_formats:
+        parsed = f"try_strptime({text}, {_lit(fmt)})"
+        if "%z" in fmt or "%Z" in fmt:
+            parts.append(f"timezone('UTC', {parsed})")
+        elif profile.timezone.upper() != "UTC":
+            parts.append(f"timezone('UTC', timezone({_lit(profile.timezone)}, {parsed}))")
+        else:
+            parts.append(parsed)
+    # ISO 8601 with an offset or Z is always accepted (JSON exports, Parquet timestamps).
+    parts.append(f"timezone('UTC', try_cast({text} as timestamptz))")
+    if profile.timezone.upper() == "UTC":
+        parts.append(f"try_cast({text} as timestamp)")
+    else:
+        parts.append(
+            f"timezone('UTC', timezone({_lit(profile.timezone)}, try_cast({text} as timestamp)))"
+        )
+    return f"coalesce({', '.join(parts)})"
+
+
+def _checks(entity: Entity, text: dict[str, str], typed: dict[str, str]) -> list[tuple[str, str]]:
+    """(condition, reason) pairs, in order; the first true condition rejects the row."""
+    checks: list[tuple[str, str]] = []
+    for field in entity.required:
+        checks.append((f"{text[field]} is null", f"missing {field}"))
+    for field in entity.emails:
+        cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(EMAIL_PATTERN)})"
+        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}"))
+    for field in entity.domains:
+        cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(DOMAIN_PATTERN)})"
+        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}"))
+    for field in entity.timestamps:
+        checks.append(
+            (f"{text[field]} is not null and {typed[field]} is null", f"unparseable {field}")
+        )
+    for field in (*entity.integers, *entity.decimals):
+        checks.append(
+            (f"{text[field]} is not null and {typed[field]} is null", f"non-numeric {field}")
+        )
+    return checks
+
+
+def parsed_select(
+    profile: MappingProfile, source_columns: list[str], value_of: dict[str, str]
+) -> tuple[str, list[str]]:
+    """SELECT list mapping source columns to canonical fields plus ``_reason/_field/_value``.
+
+    ``value_of`` maps a source column name to the SQL expression of its text value.
+    Returns the select list and the canonical fields it produces.
+    """
+    entity = ENTITIES[profile.entity]
+    text: dict[str, str] = {}
+    for field in entity.fields:
+        if field in profile.columns and profile.columns[field] in source_columns:
+            text[field] = f"nullif(trim({value_of[profile.columns[field]]}), '')"
+        elif field in profile.constants:
+            text[field] = _lit(profile.constants[field])
+        else:
+            text[field] = "cast(null as varchar)"
+    typed: dict[str, str] = {}
+    for field in entity.timestamps:
+        typed[field] = _timestamp_expr(text[field], profile)
+    for field in entity.integers:
+        typed[field] = f"try_cast(try_cast(replace({text[field]}, ',', '') as double) as bigint)"
+    for field in entity.decimals:
+        typed[field] = f"try_cast(replace({text[field]}, ',', '') as double)"
+    # Raw keeps text as exported (only blank becomes NULL); parsed fields are typed.
+    raw_value = {
+        f: (
+            f"nullif({value_of[profile.columns[f]]}, '')"
+            if f in profile.columns and f in text and profile.columns[f] in source_columns
+            else text[f]
+        )
+        for f in entity.fields
+    }
+    checks = _checks(entity, text, typed)
+    reason = "case " + " ".join(f"when {c} then {_lit(r)}" for c, r in checks) + " end"
+    field_of = "case " + " ".join(f"when {c} then {_lit(r.split(' ', 1)[1])}" for c, r in checks)
+    field_of += " end"
+    value = (
+        "case " + " ".join(f"when {c} then {text[r.split(' ', 1)[1]]}" for c, r in checks) + " end"
+    )
+    select = [f"{typed.get(f, raw_value[f])} as {_ident(f)}" for f in entity.fields]
+    select += [f"{reason} as _reason", f"{field_of} as _field", f"{value} as _value"]
+    return ", ".join(select), list(entity.fields)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class Staged:
+    """Temp tables in a DuckDB connection: parsed rows and structurally broken lines."""
+
+    rows_read: int
+    columns: list[str]
+
+
+def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) -> Staged:
+    """Read ``path`` into temp table ``_parsed`` (+ ``_broken`` lines) in ``duck``."""
+    for table in ("_src", "_broken", "_rej_errors", "_rej_scans"):
+        duck.execute(f"drop table if exists {table}")
+    duck.execute("drop view if exists _parsed")
+    if profile.format == "csv":
+        header = read_csv_header(path, profile)
+        if not header:
+            raise FileRejected(f"{relative}: empty file or no header row")
+        missing = [c for c in profile.required_columns() if c not in header]
+        if missing:
+            raise FileRejected(
+                f"{relative}: missing required column(s) {', '.join(map(repr, missing))} "
+                f"for mapping {profile.name!r} (found: {', '.join(map(repr, header))})"
+            )
+        columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
+        quote = profile.csv.quote
+        duck.execute(
+            f"create temp table _src as select * from read_csv({_lit(str(path))}, "
+            f"header = true, auto_detect = false, columns = {columns}, "
+            f"delim = {_lit(profile.csv.delimiter)}, quote = {_lit(quote)}, "
+            f"escape = {_lit(quote)}, store_rejects = true, rejects_table = '_rej_errors', "
+            f"rejects_scan = '_rej_scans', max_line_size = 10000000)"
+        )
+        duck.execute(
+            "create temp table _broken as select line as _source_row, "
+            "string_agg(error_type || coalesce(': ' || error_message, ''), '; ') as _why, "
+            "any_value(csv_line) as _line from _rej_errors group by line"
+        )
+        n_src = duck.execute("select count(*) from _src").fetchone()[0]
+        n_broken = duck.execute("select count(*) from _broken").fetchone()[0]
+        if n_broken:
+            row_expr = "_lines.line"
+            source = (
+                f"(select s.*, g.line from _src s join (select line, row_number() over "
+                f"(order by line) - 1 as k from range(2, {n_src + n_broken + 2}) r(line) "
+                f"anti join _broken b on b._source_row = r.line) g on g.k = s.rowid) _lines"
+            )
+        else:
+            row_expr = "_lines.rowid + 2"
+            source = "_src _lines"
+        value_of = {c: f"_lines.{_ident(c)}" for c in header}
+        original = (
+            "to_json(struct_pack("
+            + ", ".join(f"{_ident(c)} := _lines.{_ident(c)}" for c in header)
+            + "))"
+        )
+        present = header
+    elif profile.format == "jsonl":
+        duck.execute(
+            f"create temp table _src as select * from read_csv({_lit(str(path))}, "
+            "header = false, auto_detect = false, columns = {'_line': 'VARCHAR'}, "
+            "delim = '\x1f', quote = '', escape = '', max_line_size = 100000000)"
+        )
+        duck.execute("create temp table _broken (_source_row bigint, _why varchar, _line varchar)")
+        keys = sorted(set(profile.columns.values()))
+        present_flags = duck.execute(
+            "select "
+            + ", ".join(
+                f"count(*) filter (where json_exists("
+                f"case when json_valid(_line) then _line end, {_lit(json_path(k))}))"
+                for k in keys
+            )
+            + " from _src"
+        ).fetchone()
+        present = [k for k, n in zip(keys, present_flags, strict=True) if n]
+        missing = [c for c in profile.required_columns() if c not in present]
+        if missing:
+            raise FileRejected(
+                f"{relative}: missing required field(s) {', '.join(map(repr, missing))} "
+                f"for mapping {profile.name!r}: no line has them"
+            )
+        n_src = duck.execute("select count(*) from _src").fetchone()[0]
+        row_expr = "_lines.rowid + 1"
+        source = "_src _lines"
+        value_of = {
+            k: "json_extract_string(case when json_valid(_lines._line) then _lines._line end, "
+            f"{_lit(json_path(k))})"
+            for k in present
+        }
+        original = "_lines._line"
+    else:  # parquet
+        try:
+            described = duck.execute(
+                f"describe select * from read_parquet({_lit(str(path))})"
+            ).fetchall()
+        except Exception as exc:
+            raise FileRejected(f"{relative}: not a readable Parquet file: {exc}") from None
+        present = [row[0] for row in described]
+        missing = [c for c in profile.required_columns() if c not in present]
+        if missing:
+            raise FileRejected(
+                f"{relative}: missing required column(s) {', '.join(map(repr, missing))} "
+                f"for mapping {profile.name!r} (found: {', '.join(map(repr, present))})"
+            )
+        duck.execute(
+            f"create temp table _src as select * from read_parquet({_lit(str(path))}, "
+            "file_row_number = true)"
+        )
+        duck.execute("create temp table _broken (_source_row bigint, _why varchar, _line varchar)")
+        n_src = duck.execute("select count(*) from _src").fetchone()[0]
+        row_expr = "_lines.file_row_number + 1"
+        source = "_src _lines"
+        value_of = {c: f"cast(_lines.{_ident(c)} as varchar)" for c in present}
+        original = (
+            "to_json(struct_pack("
+            + ", ".join(f"{_ident(c)} := _lines.{_ident(c)}" for c in present)
+            + "))"
+        )
+    select, fields = parsed_select(profile, present, value_of)
+    invalid_json = ""
+    if profile.format == "jsonl":
+        invalid_json = "case when not json_valid(_lines._line) then 'invalid JSON line' end"
+    duck.execute(
+        f"create temp view _parsed as select {row_expr} as _source_row, {select}, "
+        f"{original} as _original"
+        + (f", {invalid_json} as _json_error" if invalid_json else ", null as _json_error")
+        + f" from {source}"
+    )
+    n_broken = duck.execute("select count(*) from _broken").fetchone()[0]
+    return Staged(rows_read=n_src + n_broken, columns=fields)
+
+
+def json_path(key: str) -> str:
+    """A JSON path selecting a top-level key, quoted."""
+    return '$."' + key.replace('"', '\\"') + '"'
+
+
+def _quarantine_select(profile: MappingProfile, relative: str, batch: str, now: str) -> str:
+    reason = "coalesce(_json_error, _reason)"
+    return (
+        f"select {_lit(batch)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
+        f"{_lit(profile.entity)}, {reason}, case when _json_error is null then _field end, "
+        f"case when _json_error is null then _value end, cast(_original as varchar), {now} "
+        f"from _parsed where _reason is not null or _json_error is not null "
+        f"union all select {_lit(batch)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
+        f"{_lit(profile.entity)}, 'malformed row: ' || _why, null, null, "
+        f"coalesce(_line, ''), {now} from _broken"
+    )
+
+
+def _accepted_select(
+    profile: MappingProfile, fields: list[str], relative: str, batch: str, now: str
+) -> str:
+    source_detail = f"coalesce(source_detail, {_lit(Path(relative).stem)})"
+    cols = [source_detail if f == "source_detail" else _ident(f) for f in fields]
+    return (
+        f"select {', '.join(cols)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
+        f"{_lit(profile.source_type)}, {_lit(batch)}, {now} from _parsed "
+        f"where _reason is null and _json_error is null"
+    )
+
+
+def _counts(duck: Any) -> tuple[int, int]:
+    loaded, quarantined = duck.execute(
+        "select count(*) filter (where _reason is null and _json_error is null), "
+        "count(*) filter (where _reason is not null or _json_error is not null) from _parsed"
+    ).fetchone()
+    broken = duck.execute("select count(*) from _broken").fetchone()[0]
+    return int(loaded), int(quarantined) + int(broken)
+
+
+def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> dict[str, Any]:
+    return {
+        "file_hash": result.file_hash,
+        "source_uri": uri,
+        "source_file": result.source_file,
+        "mapping": result.mapping,
+        "entity": result.entity,
+        "batch_id": batch,
+        "status": result.status,
+        "encoding": result.encoding,
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_quarantined": result.rows_quarantined,
+        "error": result.error,
+        "loaded_at": now,
+    }
+
+
+def already_loaded(engine: sa.Engine, file_hash: str) -> str | None:
+    """The file a content hash was loaded from, if it was."""
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(LOAD_LEDGER.c.source_file)
+            .where(LOAD_LEDGER.c.file_hash == file_hash, LOAD_LEDGER.c.status == "loaded")
+            .limit(1)
+        ).scalar()
+
+
+def record_rejection(engine: sa.Engine, result: FileResult, uri: str, batch: str) -> None:
+    """Write a ledger row for a file rejected whole (it will be tried again next run)."""
+    with engine.begin() as conn:
+        conn.execute(LOAD_LEDGER.insert().values(**_ledger_values(result, uri, batch, _utcnow())))
+
+
+def load_file(
+    engine: sa.Engine,
+    warehouse: Warehouse,
+    fs: fsspec.AbstractFileSystem,
+    root: str,
+    relative: str,
+    profile: MappingProfile,
+    batch_id: str,
+) -> FileResult:
+    """Load one landing file with its profile; never raises for bad data, only for I/O."""
+    uri = fs.unstrip_protocol(f"{root}/{relative}")
+    result = FileResult(
+        source_file=relative, status="loaded", mapping=profile.name, entity=profile.entity
+    )
+    with (
+        local_copy(fs, f"{root}/{relative}") as path,
+        tempfile.TemporaryDirectory(prefix="leadflow-") as workdir,
+    ):
+        declared = profile.csv.encoding if profile.format == "csv" else None
+        if profile.format == "jsonl":
+            declared = "utf-8"
+        try:
+            info = inspect_bytes(path, declared, relative)
+        except FileRejected as exc:
+            result.file_hash = _sha256(path)
+            return _reject(engine, result, uri, batch_id, str(exc))
+        result.file_hash, result.encoding = info.sha256, info.encoding
+        earlier = already_loaded(engine, info.sha256)
+        if earlier is not None:
+            result.status = "skipped"
+            result.error = None if earlier == relative else f"same content as {earlier}"
+            return result
+        readable = utf8_path(path, info.encoding, Path(workdir)) if declared else path
+        if warehouse.backend == "duckdb":
+            return _load_into_duckdb(engine, readable, profile, relative, batch_id, result, uri)
+        return _load_into_postgres(
+            engine, readable, profile, relative, batch_id, result, uri, Path(workdir)
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _reject(engine: sa.Engine, result: FileResult, uri: str, batch: str, why: str) -> FileResult:
+    result.status = "rejected"
+    result.error = why
+    record_rejection(engine, result, uri, batch)
+    return result
+
+
+def _stage_or_reject(
+    duck: Any, path: Path, profile: MappingProfile, relative: str, result: FileResult
+) -> Staged | None:
+    """Stage the file in ``duck`` and count rows; None, with ``result`` rejected, if unreadable."""
+    try:
+        staged = stage_file(duck, path, profile, relative)
+    except FileRejected as exc:
+        result.status, result.error = "rejected", str(exc)
+        return None
+    except Exception as exc:  # a reader error means the file is unreadable as declared
+        result.status = "rejected"
+        result.error = f"{relative}: cannot be read as {profile.format}: {exc}"
+        return None
+    result.rows_read = staged.rows_read
+    result.rows_loaded, result.rows_quarantined = _counts(duck)
+    return staged
+
+
+def _load_into_duckdb(
+    engine: sa.Engine,
+    path: Path,
+    profile: MappingProfile,
+    relative: str,
+    batch: str,
+    result: FileResult,
+    uri: str,
+) -> FileResult:
+    now = _utcnow()
+    now_sql = f"timestamp '{now.isoformat(sep=' ')}'"
+    table = RAW_TABLES[profile.entity]
+    with duckdb_connection(engine) as duck:
+        staged = _stage_or_reject(duck, path, profile, relative, result)
+        if staged is None:
+            return _reject(engine, result, uri, batch, result.error or "")
+        target_cols = ", ".join(_ident(c.name) for c in table.columns)
+        q_cols = ", ".join(_ident(c.name) for c in QUARANTINE.columns)
+        ledger = _ledger_values(result, uri, batch, now)
+        duck.execute("begin transaction")
+        try:
+            duck.execute(
+                f"insert into {RAW_SCHEMA}.{profile.entity} ({target_cols}) "
+                + _accepted_select(profile, staged.columns, relative, batch, now_sql)
+            )
+            duck.execute(
+                f"insert into {RAW_SCHEMA}.quarantine ({q_cols}) "
+                + _quarantine_select(profile, relative, batch, now_sql)
+            )
+            duck.execute(
+                f"insert into {RAW_SCHEMA}.load_ledger ({', '.join(ledger)}) values "
+                f"({', '.join('?' for _ in ledger)})",
+                list(ledger.values()),
+            )
+            duck.execute("commit")
+        except BaseException:
+            duck.execute("rollback")
+            raise
+        finally:
+            for name in ("_src", "_broken", "_rej_errors", "_rej_scans"):
+                duck.execute(f"drop table if exists {name}")
+            duck.execute("drop view if exists _parsed")
+    return result
+
+
+def _load_into_postgres(
+    engine: sa.Engine,
+    path: Path,
+    profile: MappingProfile,
+    relative: str,
+    batch: str,
+    result: FileResult,
+    uri: str,
+    workdir: Path,
+) -> FileResult:
+    """Parse in an in-memory DuckDB, then COPY both outputs into PostgreSQL in one transaction."""
+    import duckdb
+
+    now = _utcnow()
+    now_sql = f"timestamp '{now.isoformat(sep=' ')}'"
+    table = RAW_TABLES[profile.entity]
+    accepted_csv, quarantine_csv = workdir / "accepted.csv", workdir / "quarantine.csv"
+    duck = duckdb.connect()
+    try:
+        staged = _stage_or_reject(duck, path, profile, relative, result)
+        if staged is None:
+            return _reject(engine, result, uri, batch, result.error or "")
+        accepted = _accepted_select(profile, staged.columns, relative, batch, now_sql)
+        duck.execute(f"copy ({accepted}) to {_lit(str(accepted_csv))} (header false)")
+        quarantined = _quarantine_select(profile, relative, batch, now_sql)
+        duck.execute(f"copy ({quarantined}) to {_lit(str(quarantine_csv))} (header false)")
+    finally:
+        duck.close()
+    ledger = _ledger_values(result, uri, batch, now)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        for target, cols, file in (
+            (f"{RAW_SCHEMA}.{profile.entity}", [c.name for c in table.columns], accepted_csv),
+            (f"{RAW_SCHEMA}.quarantine", [c.name for c in QUARANTINE.columns], quarantine_csv),
+        ):
+            names = ", ".join(_ident(c) for c in cols)
+            statement = f"copy {target} ({names}) from stdin (format csv)"
+            with cursor.copy(statement) as copy, file.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    copy.write(chunk)
+        cursor.execute(
+            f"insert into {RAW_SCHEMA}.load_ledger ({', '.join(ledger)}) values "
+            f"({', '.join('%s' for _ in ledger)})",
+            list(ledger.values()),
+        )
+        raw.commit()
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
+    return result
+
+
+def plan_files(
+    fs: fsspec.AbstractFileSystem, root: str, profiles: list[MappingProfile]
+) -> tuple[list[tuple[str, MappingProfile]], list[FileResult]]:
+    """Pair each landing file with its profile; files no profile matches are reported."""
+    planned, unmapped = [], []
+    for relative in discover_files(fs, root):
+        profile = profile_for(relative, profiles)
+        if profile is None:
+            unmapped.append(
+                FileResult(relative, "unmapped", error="no mapping profile matches this path")
+            )
+        else:
+            planned.append((relative, profile))
+    return planned, unmapped

@@ -1,0 +1,101 @@
+"""Column-mapping profiles: how one export's columns map onto a canonical entity.
+
+A profile is a YAML file in ``sources/mappings/``. Adding a source means adding a profile;
+no code changes. See ``sources/mappings/web_forms.yml`` for a commented example.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from flows.entities import ENTITIES
+from flows.settings import ConfigurationError
+
+
+class CsvOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    quote: str = Field(default='"', max_length=1)
+    encoding: Literal["auto", "utf-8", "windows-1252", "latin-1"] = "auto"
+
+
+class MappingProfile(BaseModel):
+    """One export format: which files, how to read them, which column is which field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    entity: str
+    source_type: Literal["form", "event", "card", "subscription", "crm", "enrichment"]
+    match: list[str] = Field(min_length=1)
+    format: Literal["csv", "jsonl", "parquet"]
+    csv: CsvOptions = Field(default_factory=CsvOptions)
+    timestamp_formats: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    columns: dict[str, str] = Field(min_length=1)
+    constants: dict[str, str] = Field(default_factory=dict)
+    required: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> MappingProfile:
+        if self.entity not in ENTITIES:
+            raise ValueError(f"entity {self.entity!r} is not one of {sorted(ENTITIES)}")
+        entity = ENTITIES[self.entity]
+        unknown = sorted(set(self.columns) | set(self.constants) | set(self.required))
+        unknown = [f for f in unknown if f not in entity.fields]
+        if unknown:
+            raise ValueError(
+                f"fields {unknown} are not fields of {self.entity} "
+                f"(fields: {', '.join(entity.fields)})"
+            )
+        missing = [f for f in entity.required if f not in self.columns]
+        if missing:
+            raise ValueError(f"required fields {missing} of {self.entity} are not mapped")
+        return self
+
+    def required_columns(self) -> list[str]:
+        """Source columns a file must have: of the entity's and the profile's required fields."""
+        fields = dict.fromkeys([*ENTITIES[self.entity].required, *self.required])
+        return [self.columns[f] for f in fields if f in self.columns]
+
+    def matches(self, relative_path: str) -> bool:
+        """Whether a landing-relative path (``/`` separators) is a file of this profile."""
+        return any(fnmatch(relative_path, pattern) for pattern in self.match)
+
+
+def load_profiles(folder: Path) -> list[MappingProfile]:
+    """Read every ``*.yml`` profile in ``folder``; an invalid one is an error naming the file."""
+    if not folder.is_dir():
+        raise ConfigurationError(f"mapping folder {folder} does not exist")
+    profiles: list[MappingProfile] = []
+    for path in sorted(folder.glob("*.yml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            profiles.append(MappingProfile.model_validate(data))
+        except yaml.YAMLError as exc:
+            raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ConfigurationError(f"{path}: invalid mapping profile: {details}") from None
+    names = [p.name for p in profiles]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigurationError(f"{folder}: duplicate mapping profile names {duplicates}")
+    return profiles
+
+
+def profile_for(relative_path: str, profiles: list[MappingProfile]) -> MappingProfile | None:
+    """The first profile (by file name order) whose globs match the path, if any."""
+    for profile in profiles:
+        if profile.matches(relative_path):
+            return profile
+    return None

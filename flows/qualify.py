@@ -1,0 +1,152 @@
+"""The ``qualify`` flow: ingest landing files, build the tiers with dbt, gate, publish.
+
+Run it with ``leadflow run`` or ``python flows/qualify.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import gate as gates
+from flows.config import load_icp
+from flows.dbt import run_dbt
+from flows.ingest import FileResult, load_file, new_batch_id, open_landing, plan_files
+from flows.mapping import MappingProfile, load_profiles
+from flows.publish import mart_tables, publish, tier_counts
+from flows.settings import MAPPINGS_DIR, SAMPLE_SOURCES_DIR, Warehouse, config_dir
+from flows.warehouse import ensure_raw_schema, make_engine
+
+
+@dataclass
+class RunSummary:
+    """What one ``qualify`` run did."""
+
+    batch_id: str
+    warehouse: str
+    files: list[dict[str, Any]] = field(default_factory=list)
+    gates: list[dict[str, Any]] = field(default_factory=list)
+    published: dict[str, int] = field(default_factory=dict)
+    tiers: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def totals(self) -> dict[str, int]:
+        """Files per status and rows loaded / quarantined."""
+        out: dict[str, int] = {}
+        for f in self.files:
+            out[f"files_{f['status']}"] = out.get(f"files_{f['status']}", 0) + 1
+            out["rows_loaded"] = out.get("rows_loaded", 0) + f["rows_loaded"]
+            out["rows_quarantined"] = out.get("rows_quarantined", 0) + f["rows_quarantined"]
+        return out
+
+
+@task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
+def ingest_file(
+    warehouse: Warehouse, landing: str, relative: str, profile: MappingProfile, batch_id: str
+) -> FileResult:
+    """Load one landing file into ``raw`` (retried on I/O errors only)."""
+    fs, root = open_landing(landing)
+    result = load_file(make_engine(warehouse), warehouse, fs, root, relative, profile, batch_id)
+    logger = get_run_logger()
+    if result.status == "rejected":
+        logger.warning("batch %s: rejected %s", batch_id, result.error)
+    else:
+        logger.info(
+            "batch %s: %s %s: %d rows loaded, %d quarantined",
+            batch_id,
+            result.status,
+            relative,
+            result.rows_loaded,
+            result.rows_quarantined,
+        )
+    return result
+
+
+@task(cache_policy=NO_CACHE)
+def build_models(warehouse: Warehouse, variables: dict[str, Any]) -> dict[str, int]:
+    """``dbt build``: staging, intermediate and the tier tables in ``audit``, with dbt tests."""
+    return run_dbt(["build"], warehouse, variables).statuses
+
+
+@task(cache_policy=NO_CACHE)
+def validate_gate(warehouse: Warehouse, name: str) -> gates.GateResult:
+    """Run one GX gate on its table in ``audit``."""
+    result = gates.run_gate(warehouse, name)
+    get_run_logger().info(result.report())
+    return result
+
+
+@task(cache_policy=NO_CACHE)
+def publish_marts(warehouse: Warehouse) -> dict[str, int]:
+    """Copy every validated tier table from ``audit`` to ``marts`` in one transaction."""
+    return publish(make_engine(warehouse), mart_tables())
+
+
+@flow(name="qualify", log_prints=True)
+def qualify(
+    sources: str | None = None,
+    warehouse_url: str | None = None,
+    config: str | None = None,
+    mappings: str | None = None,
+) -> RunSummary:
+    """Qualify leads end to end.
+
+    Steps:
+    1. ingest: load each new landing file into ``raw`` (a task per file; ledger, quarantine);
+    2. build: ``dbt build`` of staging, intermediate and the tier tables in ``audit``;
+    3. gate: validate each tier table with its GX suite (results in ``ops.gate_results``);
+    4. publish: copy the tier tables to ``marts`` in one transaction, only if every gate passed.
+    """
+    warehouse = Warehouse.from_env(warehouse_url)
+    landing = str(sources or SAMPLE_SOURCES_DIR)
+    icp = load_icp(config_dir(config))
+    profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
+    engine = make_engine(warehouse)
+    ensure_raw_schema(engine)
+    summary = RunSummary(batch_id=new_batch_id(), warehouse=warehouse.display_url)
+    logger = get_run_logger()
+    logger.info("batch %s: warehouse %s, landing %s", summary.batch_id, summary.warehouse, landing)
+
+    started = time.perf_counter()
+    fs, root = open_landing(landing)
+    planned, unmapped = plan_files(fs, root, profiles)
+    for result in unmapped:
+        logger.warning(
+            "batch %s: skipped %s: %s", summary.batch_id, result.source_file, result.error
+        )
+    results = [
+        ingest_file(warehouse, landing, relative, profile, summary.batch_id)
+        for relative, profile in planned
+    ]
+    summary.files = [r.as_dict() for r in [*results, *unmapped]]
+    summary.timings["ingest"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    build_models(warehouse, {"icp": icp.dbt_var()})
+    summary.timings["dbt"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    outcomes = [validate_gate(warehouse, name) for name, _ in gates.GATES]
+    gates.record_results(engine, summary.batch_id, outcomes)
+    summary.gates = [o.as_dict() for o in outcomes]
+    summary.timings["gate"] = time.perf_counter() - started
+    if not all(o.success for o in outcomes):
+        raise gates.GateFailed(outcomes)
+
+    started = time.perf_counter()
+    summary.published = publish_marts(warehouse)
+    summary.timings["publish"] = time.perf_counter() - started
+    summary.tiers = tier_counts(engine)
+    logger.info(
+        "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers
+    )
+    return summary
+
+
+if __name__ == "__main__":
+    qualify()

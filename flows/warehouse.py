@@ -1,0 +1,48 @@
+"""Connections to the warehouse, all made through SQLAlchemy from one URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from flows.entities import RAW_SCHEMA, metadata
+from flows.settings import Warehouse
+
+SCHEMAS = (RAW_SCHEMA, "ops", "marts")
+
+
+def make_engine(warehouse: Warehouse) -> sa.Engine:
+    """A SQLAlchemy engine that holds no connection between uses.
+
+    DuckDB allows one process per file, and dbt and GX open the same file in this process:
+    a pooled connection kept open here would lock them out.
+    """
+    if warehouse.backend == "duckdb":
+        warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
+
+
+@contextmanager
+def duckdb_connection(engine: sa.Engine) -> Iterator[Any]:
+    """The DuckDB DB-API connection behind a SQLAlchemy connection, closed on exit."""
+    raw = engine.raw_connection()
+    try:
+        yield raw.driver_connection
+    finally:
+        raw.close()
+
+
+def ensure_raw_schema(engine: sa.Engine) -> None:
+    """Create the ``raw``, ``ops`` and ``marts`` schemas and the raw tables if missing."""
+    with engine.begin() as conn:
+        for schema in SCHEMAS:
+            conn.execute(sa.text(f"create schema if not exists {schema}"))
+        metadata.create_all(conn, checkfirst=True)
+
+
+def table_exists(engine: sa.Engine, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` exists."""
+    return sa.inspect(engine).has_table(table, schema=schema)

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+from flows.settings import DEFAULT_DUCKDB_PATH, ConfigurationError, Warehouse
+
+
+def test_default_warehouse_is_the_embedded_duckdb_file(monkeypatch):
+    monkeypatch.delenv("LEADFLOW_WAREHOUSE_URL", raising=False)
+    warehouse = Warehouse.from_env()
+    assert warehouse.backend == "duckdb"
+    assert warehouse.duckdb_path == DEFAULT_DUCKDB_PATH
+    assert warehouse.dbt_env() == {
+        "LEADFLOW_DBT_TARGET": "duckdb",
+        "LEADFLOW_DUCKDB_PATH": str(DEFAULT_DUCKDB_PATH),
+    }
+
+
+def test_one_url_drives_the_dbt_profile_for_postgres(monkeypatch):
+    monkeypatch.setenv("LEADFLOW_WAREHOUSE_URL", "postgresql://ana:s3cret@db.local:6543/lf")
+    warehouse = Warehouse.from_env()
+    assert warehouse.backend == "postgresql"
+    assert warehouse.dbt_env()["LEADFLOW_DBT_TARGET"] == "postgres"
+    assert warehouse.dbt_env()["LEADFLOW_PG_PORT"] == "6543"
+    assert "s3cret" not in warehouse.display_url
+    assert "s3cret" not in repr(warehouse)
+
+
+def test_relative_duckdb_path_is_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    warehouse = Warehouse.from_env("duckdb:///wh/x.duckdb")
+    assert warehouse.duckdb_path == (tmp_path / "wh" / "x.duckdb").resolve()
+    assert Path(warehouse.dbt_env()["LEADFLOW_DUCKDB_PATH"]).is_absolute()
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("mysql://root@localhost/db", "not supported"),
+        ("duckdb:///:memory:", "must name a DuckDB file"),
+        ("not a url", "not a valid SQLAlchemy URL"),
+    ],
+)
+def test_bad_warehouse_urls_are_explained(url, message):
+    with pytest.raises(ConfigurationError, match=message):
+        Warehouse.from_env(url)
