@@ -1,0 +1,46 @@
+"""The leadflow console command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from flows.cli import build_parser, main
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["generate", "--help"]])
+def test_help(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0
+    assert "usage: leadflow" in capsys.readouterr().out
+
+
+def test_subcommands():
+    parser = build_parser()
+    args = parser.parse_args(["run", "--sources", "s3://bucket/landing"])
+    assert args.sources == "s3://bucket/landing"
+    args = parser.parse_args(["generate", "--leads", "10", "--seed", "3", "--out", "x"])
+    assert (args.leads, args.seed, args.out) == (10, 3, "x")
+
+
+def test_configuration_errors_exit_2(tmp_path, capsys):
+    (tmp_path / "icp.yml").write_text("fit_threshold: 250\n", encoding="utf-8")
+    code = main(
+        ["run", "--config", str(tmp_path), "--warehouse-url", f"duckdb:///{tmp_path}/w.duckdb"]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "icp.yml: invalid configuration" in err and "fit_threshold" in err
+
+
+def test_console_script_generates(tmp_path):
+    out = tmp_path / "landing"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "generate", "--leads", "50", "--seed", "1", "--out", str(out)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert '"people": 50' in done.stdout
+    assert (out / "firmographics" / "companies.parquet").is_file()
