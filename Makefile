@@ -15,13 +15,13 @@ test: $(VENV)/.installed-dev lint
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check flows tests bench
-	$(BIN)/ruff format --check flows tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format flows tests bench
-	$(BIN)/ruff check --fix flows tests bench
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix dbt_project/models
 
 bench: $(VENV)/.installed

@@ -50,6 +50,55 @@ def sample_run(tmp_path_factory, prefect_harness):
     return summary, path
 
 
+PG_ADMIN_URL = os.environ.get(
+    "LEADFLOW_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """URL of a PostgreSQL database we may create databases from.
+
+    Skipped when PostgreSQL is unreachable, except under CI (CI=true), where that fails.
+    """
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_ADMIN_URL)
+    try:
+        psycopg.connect(
+            host=url.host, port=url.port or 5432, user=url.username,
+            password=url.password or None, dbname=url.database, connect_timeout=5,
+        ).close()  # fmt: skip
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL unreachable at {url.render_as_string(hide_password=True)}: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url):
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(postgres_admin_url)
+    name = f"leadflow_test_{uuid.uuid4().hex[:10]}"
+    params = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
+                  password=admin.password or None, dbname=admin.database, autocommit=True)  # fmt: skip
+    with psycopg.connect(**params) as con:
+        con.execute(f"create database {name}")
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(**params) as con:
+            con.execute(f"drop database if exists {name} with (force)")
+
+
 @pytest.fixture
 def landing(tmp_path) -> Path:
     """An empty landing folder."""
