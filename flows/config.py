@@ -156,3 +156,86 @@ def load_icp(config_dir: Path) -> IcpConfig:
         return IcpConfig.model_validate(_read_yaml(path))
     except ValidationError as exc:
         raise _explain(path, exc) from None
+
+
+class ScoringRule(_Strict):
+    """Points for events of one type that meet the rule's conditions."""
+
+    name: str = Field(min_length=1)
+    event_type: str
+    points: int = Field(ge=-100, le=100)
+    cap: int | None = None
+    url_contains: list[str] = Field(default_factory=list)
+    min_duration_seconds: int | None = Field(default=None, ge=0)
+    min_minutes_attended: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _cap_sign(self) -> ScoringRule:
+        if self.cap is not None and (
+            self.cap * self.points < 0 or abs(self.cap) < abs(self.points)
+        ):
+            raise ValueError(
+                f"rule {self.name!r}: cap {self.cap} must have the sign of points {self.points} "
+                "and be at least as large"
+            )
+        return self
+
+    @field_validator("event_type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        from flows.entities import EVENT_TYPES
+
+        if value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}; known: {', '.join(EVENT_TYPES)}")
+        return value
+
+
+class Consent(_Strict):
+    require_explicit: bool = True
+
+
+class ScoringConfig(_Strict):
+    """Engagement scoring and the MQL threshold (``config/scoring.yml``)."""
+
+    window_days: int = Field(ge=1, le=3650)
+    mql_threshold: int = Field(ge=1)
+    hand_raise: list[str] = Field(default_factory=list)
+    consent: Consent = Field(default_factory=Consent)
+    rules: list[ScoringRule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ScoringConfig:
+        names = [r.name for r in self.rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"rule names must be unique: {twice}")
+        from flows.entities import EVENT_TYPES
+
+        unknown = [t for t in self.hand_raise if t not in EVENT_TYPES]
+        if unknown:
+            raise ValueError(f"unknown hand-raise event types: {unknown}")
+        return self
+
+    def dbt_var(self) -> dict[str, Any]:
+        """The form the dbt models read through ``var('scoring')``."""
+        data = self.model_dump()
+        for rule in data["rules"]:
+            rule["url_contains"] = [u.lower() for u in rule["url_contains"]]
+        return data
+
+    def fingerprint(self) -> str:
+        """A hash of the rules: scored events are rebuilt when it changes."""
+        import hashlib
+        import json
+
+        rules = json.dumps(self.dbt_var()["rules"], sort_keys=True)
+        return hashlib.sha256(rules.encode()).hexdigest()[:16]
+
+
+def load_scoring(config_dir: Path) -> ScoringConfig:
+    """Read and validate ``scoring.yml`` from ``config_dir``."""
+    path = config_dir / "scoring.yml"
+    try:
+        return ScoringConfig.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise _explain(path, exc) from None

@@ -79,3 +79,20 @@ def run_dbt(
         detail = "\n  ".join(outcome.failures) or "see the dbt log above"
         raise DbtError(f"dbt {' '.join(args)} failed:\n  {detail}")
     return outcome
+
+
+def scoring_changed(engine: Any, fingerprint: str) -> bool:
+    """Whether the scored events were built with other scoring rules than ``fingerprint``."""
+    import sqlalchemy as sa
+
+    if not sa.inspect(engine).has_table("int_events_scored", schema="intermediate"):
+        return False
+    with engine.connect() as conn:
+        found = (
+            conn.execute(
+                sa.text("select distinct scoring_fingerprint from intermediate.int_events_scored")
+            )
+            .scalars()
+            .all()
+        )
+    return any(f != fingerprint for f in found)

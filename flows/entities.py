@@ -26,6 +26,8 @@ class Entity:
     decimals: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
+    # Groups of fields of which at least one must be present.
+    one_of: tuple[tuple[str, ...], ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -74,7 +76,46 @@ COMPANIES = Entity(
     domains=("domain",),
 )
 
-ENTITIES: dict[str, Entity] = {e.name: e for e in (CONTACTS, COMPANIES)}
+EVENT_TYPES = (
+    "page_view",
+    "email_open",
+    "email_click",
+    "email_unsubscribe",
+    "email_bounce",
+    "webinar_registered",
+    "webinar_attended",
+    "content_download",
+    "form_submit",
+    "demo_request",
+    "pricing_request",
+    "contact_sales_request",
+)
+
+EVENTS = Entity(
+    name="events",
+    fields=(
+        "event_id",
+        "occurred_at",
+        "email",
+        "visitor_id",
+        "event_type",
+        "url",
+        "duration_seconds",
+        "minutes_attended",
+        "asset",
+        "campaign",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+    ),
+    required=("occurred_at", "event_type"),
+    timestamps=("occurred_at",),
+    integers=("duration_seconds", "minutes_attended"),
+    emails=("email",),
+    one_of=(("email", "visitor_id"),),
+)
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in (CONTACTS, COMPANIES, EVENTS)}
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_mapping", "_source_type", "_batch_id")
 

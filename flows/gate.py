@@ -21,7 +21,7 @@ from flows import gx_duckdb
 from flows.settings import EXPECTATIONS_DIR, ConfigurationError, Warehouse
 
 # Gates in promotion order: (validation definition = suite name, table it validates).
-GATES: tuple[tuple[str, str], ...] = (("profiled", "audit.leads"),)
+GATES: tuple[tuple[str, str], ...] = (("profiled", "audit.leads"), ("mql", "audit.mql_leads"))
 SAMPLE_SIZE = 5
 
 

@@ -1,11 +1,20 @@
-"""Synthetic landing data for leadflow: exports of forms, events, cards, newsletter, enrichment.
+"""Synthetic landing data for leadflow: exports of forms, events, cards, newsletter, enrichment,
+and the buying-interest activity behind them (website page views, e-mail engagement).
 
 ``generate()`` writes the landing layout that the mapping profiles in ``sources/mappings/``
 describe, plus a hidden truth table under ``_truth/`` (ignored by ingestion). It is
 deterministic: the same arguments give byte-identical files. People are made in chunks of
 ``CHUNK`` with a ``numpy.random.Generator(PCG64)`` seeded from ``(seed, chunk index)``, and
 rows are streamed to the files, so memory stays bounded: per person only an 8-byte e-mail
-hash is kept (to keep e-mails unique); per company a few numbers.
+hash is kept (to keep e-mails unique); per company a few numbers. Activity draws from its
+own stream ``(seed, 3, chunk index)`` and is built column-wise (NumPy, Arrow), since it is
+most of the rows.
+
+Each person's hidden propensity drives the activity: high-propensity people browse more
+(product, features, pricing, case studies), click e-mails and ask for demos; low-propensity
+people mostly open e-mails and read the blog, careers and support pages. Each person has
+one to three browsers (anonymous visitor ids); a form carries the id of the browser that
+submitted it, so the anonymous page views before it can be stitched to the e-mail.
 """
 
 from __future__ import annotations
@@ -15,13 +24,14 @@ import hashlib
 import json
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 CHUNK = 20_000
@@ -357,8 +367,11 @@ COMPETITORS = [  # domain, name, country, e-mail pattern, legal form
 EMAIL_PATTERNS = ["first.last", "flast", "first", "firstlast", "first_last", "f.last"]
 EMAIL_PATTERN_P = [0.62, 0.12, 0.08, 0.06, 0.06, 0.06]
 
-FORMS = ["Contact us", "Whitepaper download", "Newsletter", "Demo request", "Pricing request"]
-FORM_PATH = ["contact", "resources/whitepaper", "blog", "demo", "pricing"]
+FORMS = [
+    "Contact us", "Whitepaper download", "Newsletter", "Demo request", "Pricing request",
+    "Contact sales",
+]  # fmt: skip
+FORM_PATH = ["contact", "resources/whitepaper", "blog", "demo", "pricing", "contact-sales"]
 UTMS = [
     ("google", "cpc", "search-brand"), ("google", "cpc", "search-generic"),
     ("linkedin", "paid_social", "abm"), ("linkedin", "social", "organic"),
@@ -373,7 +386,7 @@ MONTH_ABBR = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 FORMS_HEADER = [
     "Submission ID", "Submitted At", "Form", "Page URL", "First Name", "Last Name", "Email",
     "Company", "Job Title", "Phone", "Country", "Company Website", "Consent", "utm_source",
-    "utm_medium", "utm_campaign",
+    "utm_medium", "utm_campaign", "Visitor ID",
 ]  # fmt: skip
 TRADESHOW_HEADER = [
     "Registration Date", "First Name", "Last Name", "E-mail", "Organisation", "Position",
@@ -411,12 +424,151 @@ TRUTH_SCHEMA = pa.schema(
         ("sources", pa.string()),
         ("n_records", pa.int32()),
         ("converted", pa.bool_()),
+        ("visitor_ids", pa.list_(pa.string())),
     ]
 )
 
 BUSINESS, FREEMAIL_KIND, STUDENT, COMPETITOR = 0, 1, 2, 3
 SOURCES = ["forms", "tradeshow", "webinar", "cards", "newsletter"]
 BROKEN_RATE = 0.016
+
+# --------------------------------------------------------------------------- activity reference
+
+SITE = "https://www.leadflow.example"
+EMAIL_HEADER = ["Event ID", "Email Address", "Event", "Timestamp", "Campaign Name", "Link URL"]
+WEB_SCHEMA = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("timestamp", pa.timestamp("ms", tz="UTC")),
+        ("anonymous_id", pa.string()),
+        ("user_id", pa.string()),
+        ("event", pa.string()),
+        ("url", pa.string()),
+        ("path", pa.string()),
+        ("time_on_page_seconds", pa.int64()),
+        ("title", pa.string()),
+        ("campaign_name", pa.string()),
+        ("campaign_source", pa.string()),
+        ("campaign_medium", pa.string()),
+    ]
+)
+PAGE_CATS = [
+    "home", "product", "features", "pricing", "blog", "case", "docs", "careers", "support",
+    "webinars",
+]  # fmt: skip
+_T = " | LeadFlow"
+SITE_PAGES: dict[str, list[tuple[str, str]]] = {
+    "home": [("/", "LeadFlow: qualified leads from every source")],
+    "product": [("/product", "Product" + _T)],
+    "features": [
+        ("/features/lead-scoring", "Lead scoring" + _T),
+        ("/features/identity-resolution", "Identity resolution" + _T),
+        ("/features/routing", "Lead routing" + _T),
+        ("/features/integrations", "Integrations" + _T),
+        ("/features/enrichment", "Enrichment" + _T),
+    ],
+    "pricing": [("/pricing", "Pricing" + _T)],
+    "blog": [
+        (f"/blog/{slug}", f"{title}{_T} Blog")
+        for slug, title in [
+            ("what-is-an-mql", "What is an MQL, really?"),
+            ("lead-scoring-101", "Lead scoring 101"),
+            ("icp-workshop-template", "An ICP workshop template"),
+            ("utm-naming-conventions", "UTM naming conventions that survive"),
+            ("gdpr-consent-for-marketers", "GDPR consent for marketers"),
+            ("dedupe-your-crm", "Dedupe your CRM in a weekend"),
+            ("abm-on-a-budget", "ABM on a budget"),
+            ("revops-metrics-that-matter", "RevOps metrics that matter"),
+            ("webinar-follow-up-emails", "Webinar follow-up e-mails that work"),
+            ("b2b-attribution-models", "B2B attribution models compared"),
+        ]
+    ],
+    "case": [
+        ("/case-studies/acme-logistics", "Acme Logistics cut lead response time by 60%" + _T),
+        ("/case-studies/northwind-finance", "Northwind Finance: one view of every lead" + _T),
+        ("/case-studies/helix-health", "Helix Health scores 40k leads a month" + _T),
+        ("/case-studies/cobalt-manufacturing", "Cobalt Manufacturing goes ABM" + _T),
+    ],
+    "docs": [
+        (f"/docs/{slug}", f"{title}{_T} Docs")
+        for slug, title in [
+            ("getting-started", "Getting started"),
+            ("mapping-profiles", "Mapping profiles"),
+            ("identity-resolution", "Identity resolution"),
+            ("api-reference", "API reference"),
+            ("dbt-integration", "dbt integration"),
+            ("sso-setup", "Single sign-on"),
+        ]
+    ],
+    "careers": [
+        ("/careers", "Careers" + _T),
+        ("/careers/senior-data-engineer", "Senior Data Engineer (Madrid or remote)" + _T),
+        ("/careers/account-executive-madrid", "Account Executive, Madrid" + _T),
+        ("/careers/marketing-intern", "Marketing Intern" + _T),
+        ("/careers/customer-success-manager", "Customer Success Manager" + _T),
+    ],
+    "support": [
+        ("/support/reset-password", "Reset your password" + _T + " Support"),
+        ("/support/billing", "Billing and invoices" + _T + " Support"),
+        ("/support/import-errors", "Fixing import errors" + _T + " Support"),
+        ("/support/contact", "Contact support" + _T),
+    ],
+    # webinar pages are added per period (one per webinar)
+}
+# Page-category mix of a low- and a high-propensity person (a person mixes them by
+# propensity), of never-identified visitors, of the bot-like power users, of the pages read
+# just before each form (FORMS order), and of the pages an e-mail click lands on.
+#                       home  prod  feat  pric  blog  case  docs  care  supp  webi
+CAT_LO = np.array([0.10, 0.03, 0.05, 0.02, 0.38, 0.02, 0.08, 0.14, 0.12, 0.06])
+CAT_HI = np.array([0.09, 0.14, 0.18, 0.22, 0.09, 0.12, 0.06, 0.01, 0.02, 0.07])
+CAT_ANON = np.array([0.12, 0.03, 0.04, 0.03, 0.33, 0.02, 0.12, 0.15, 0.14, 0.02])
+CAT_SCRAPER = np.array([0.02, 0.08, 0.30, 0.40, 0.0, 0.05, 0.15, 0.0, 0.0, 0.0])
+CAT_POWER = np.array([0.04, 0.03, 0.12, 0.04, 0.08, 0.01, 0.55, 0.0, 0.13, 0.0])
+CAT_FORM = np.array([
+    [0.40, 0.20, 0.0, 0.20, 0.0, 0.0, 0.0, 0.0, 0.20, 0.0],
+    [0.20, 0.0, 0.20, 0.0, 0.60, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.10, 0.0, 0.0, 0.0, 0.90, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.0, 0.30, 0.30, 0.20, 0.0, 0.20, 0.0, 0.0, 0.0, 0.0],
+    [0.0, 0.20, 0.20, 0.60, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.0, 0.20, 0.0, 0.50, 0.0, 0.30, 0.0, 0.0, 0.0, 0.0],
+])  # fmt: skip
+CLICK_LO = np.array([0.0, 0.10, 0.0, 0.0, 0.70, 0.10, 0.0, 0.0, 0.0, 0.10])
+CLICK_HI = np.array([0.0, 0.20, 0.10, 0.35, 0.10, 0.20, 0.0, 0.0, 0.0, 0.05])
+# Median time on page (seconds) per category; high-intent pages hold high-propensity
+# readers longer.
+CAT_SECONDS = np.array([15, 45, 50, 40, 70, 80, 60, 40, 35, 30], dtype=np.float64)
+CAT_INTENT = np.array([0, 1, 1, 1, 0, 1, 0, 0, 0, 1], dtype=np.float64)
+
+# E-mail program: ESP event names, monthly newsletter, webinar invites, one product update,
+# and a three-step nurture sequence after a person's first capture (days after it).
+ESP_EVENTS = ["open", "click", "unsubscribe", "hard_bounce", "soft_bounce"]
+NURTURE = [
+    (1, "Nurture 1: Welcome to LeadFlow", "nurture-welcome"),
+    (8, "Nurture 2: How Acme Logistics qualifies leads", "nurture-case-study"),
+    (18, "Nurture 3: Ready for a demo?", "nurture-demo"),
+]
+WEBINAR_TITLES = {
+    "pipeline-analytics": "Pipeline analytics",
+    "lead-scoring-playbook": "The lead scoring playbook",
+    "revops-benchmarks": "RevOps benchmarks",
+}
+
+# Volumes, the same for every run size. Browsing sessions per person are log-normal (most
+# people none or one, a few dozens); heavy visitors, one per HEAVY_EVERY leads over the
+# run, bring the tail: bot-like scrapers (Pareto from 30,000 page views, up to 1,000,000)
+# and power users (Pareto from 2,000, up to 20,000), so large runs get the heavy skew of
+# real web analytics and the 2,500-lead sample stays small.
+WEB_SHARE = (0.15, 0.5)  # P(person browses at all) = a + b * propensity (form fillers do)
+WEB_SESSIONS = (-3.0, 4.6, 1.0)  # log-normal: mu = a + b * propensity, sigma = c
+BURST = (0.3, 0.65, 9)  # share of sessions in the research burst: a + b * propensity; sd days
+WEB_PAGES = (0.2, 0.8)  # pages per session: 1 + Poisson(a + b * propensity)
+UNKNOWN_PER_LEAD = 0.08  # never-identified visitors per lead
+UNKNOWN_SESSIONS = (-0.7, 0.8)
+HEAVY_EVERY = 4000
+PRE_FORM = 0.45  # share of form submits preceded by pages read on the same browser
+IDENTIFIED = 0.45  # share of page views of an identified browser that carry the userId
+EVENT_BROKEN_RATE = 0.01
+WRITE_BATCH = 40_000  # page views serialised at a time
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -479,6 +631,56 @@ def _pick(u: float, items: list[Any]) -> Any:
 
 def _rng(seed: int, stream: int, index: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64([seed, stream, index]))
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex_ids(u: np.ndarray, prefix: str = "") -> pa.StringArray:
+    """``prefix`` + 16 lower-case hex digits of each uint64, built without a Python loop."""
+    m = len(u)
+    shifts = np.arange(60, -1, -4, dtype=np.uint64)
+    nibbles = (u.astype(np.uint64)[:, None] >> shifts) & np.uint64(15)
+    digits = _HEX[nibbles.astype(np.intp)]
+    head = np.broadcast_to(np.frombuffer(prefix.encode(), dtype=np.uint8), (m, len(prefix)))
+    chars = np.ascontiguousarray(np.concatenate([head, digits], axis=1))
+    width = chars.shape[1]
+    offsets = np.arange(0, (m + 1) * width, width, dtype=np.int32)
+    return pa.StringArray.from_buffers(m, pa.py_buffer(offsets), pa.py_buffer(chars))
+
+
+def _concat(*parts: Any) -> pa.Array:
+    """Element-wise concatenation of string arrays and literals (nulls stay null)."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _write_text(handle: IO[bytes], lines: pa.Array) -> None:
+    """Write the UTF-8 bytes of a string array (each element ends with its own newline)."""
+    if len(lines) == 0:
+        return
+    lines = pa.array(lines) if not isinstance(lines, pa.Array) else lines
+    lines = lines.cast(pa.large_string())
+    _, offsets, data = lines.buffers()
+    at = np.frombuffer(offsets, dtype=np.int64, count=len(lines) + 1, offset=8 * lines.offset)
+    handle.write(memoryview(data)[int(at[0]) : int(at[-1])])
+
+
+def _draw_cat(r: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One category per row of ``weights`` (rows need not sum to one)."""
+    cw = np.cumsum(weights, axis=1)
+    u = r.random(len(weights)) * cw[:, -1]
+    return (u[:, None] >= cw).sum(axis=1).clip(0, weights.shape[1] - 1)
+
+
+def _offsets_in_group(group: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by ``group``: each row's offset (sum of ``d`` of earlier rows in its
+    group) and each group's total, for groups ``0..group.max()``."""
+    cs = np.cumsum(d)
+    excl = cs - d
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    first = np.searchsorted(group, np.arange(n_groups)).clip(0, max(len(group) - 1, 0))
+    total = np.bincount(group, weights=d, minlength=n_groups)
+    return excl - excl[first[group]], total
 
 
 # --------------------------------------------------------------------------- companies
@@ -669,7 +871,7 @@ SHOWCASE: list[dict[str, Any]] = [
      "title": "Marketing Manager", "src": {"cards": 1, "webinar": 1}},
     {"first": "Robert", "last": "Tables", "cc": "GB", "f": False, "level": "manager",
      "title": "Operations Manager", "src": {"forms": 1},
-     "company_text": "Robert'); DROP TABLE raw.contacts;--"},
+     "company_text": "Robert'); DROP TABLE raw.contacts;--", "power_user": 120},
     {"first": "Hannah", "last": "Link", "cc": "GB", "f": True, "level": "practitioner",
      "title": '=HYPERLINK("http://example.invalid","click")', "src": {"forms": 1, "tradeshow": 1}},
     {"first": "Emma", "last": "Scriptor", "cc": "US", "f": True, "level": "manager",
@@ -695,14 +897,34 @@ class _Period:
 class _Writers:
     """Open CSV/JSONL/Parquet outputs and their row counts."""
 
-    def __init__(self, out: Path, period: _Period) -> None:
+    def __init__(self, out: Path, period: _Period, web_format: str = "jsonl") -> None:
         self.out = out
         self.counts: dict[str, int] = {}
-        self._files: list[IO[str]] = []
+        self._files: list[IO[Any]] = []
         self.forms = []
+        self.web_format = web_format
+        self.web: list[Any] = []
+        self.web_rel: list[str] = []
+        self.email: list[IO[bytes]] = []
+        self.email_rel: list[str] = []
         for ms in period.month_starts[:-1]:
-            rel = f"forms/web_form_submissions_{_fmt(int(ms), '%Y-%m')}.csv"
+            month = _fmt(int(ms), "%Y-%m")
+            rel = f"forms/web_form_submissions_{month}.csv"
             self.forms.append(self._csv(rel, FORMS_HEADER, "utf-8", ",", "\n"))
+            rel = f"web/site_activity_{month}.{web_format}"
+            if web_format == "parquet":
+                (out / "web").mkdir(parents=True, exist_ok=True)
+                self.web.append(pq.ParquetWriter(out / rel, WEB_SCHEMA, compression="zstd"))
+            else:
+                self.web.append(self._open_bytes(rel))
+            self.web_rel.append(rel)
+            self.counts[rel] = 0
+            rel = f"email/email_engagement_{month}.csv"
+            handle = self._open_bytes(rel)
+            handle.write((",".join(EMAIL_HEADER) + "\n").encode())
+            self.email.append(handle)
+            self.email_rel.append(rel)
+            self.counts[rel] = 0
         self.tradeshow = self._csv(
             f"events/tradeshow_{period.show_slug}_registrations.csv",
             TRADESHOW_HEADER, "utf-8-sig", ";", "\r\n",
@@ -723,6 +945,13 @@ class _Writers:
         self.truth = pq.ParquetWriter(out / self.truth_rel, TRUTH_SCHEMA, compression="zstd")
         self.counts[self.truth_rel] = 0
 
+    def _open_bytes(self, rel: str) -> IO[bytes]:
+        path = self.out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("wb")
+        self._files.append(handle)
+        return handle
+
     def _open(self, rel: str, encoding: str) -> IO[str]:
         path = self.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -739,6 +968,9 @@ class _Writers:
 
     def close(self) -> None:
         self.truth.close()
+        if self.web_format == "parquet":
+            for writer in self.web:
+                writer.close()
         for handle in self._files:
             handle.close()
 
@@ -903,6 +1135,143 @@ class _People:
     extra: list[dict[str, Any]]
 
 
+def _csv_field(text: str) -> str:
+    """A CSV field, quoted only when it needs to be."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+@dataclass
+class _Campaign:
+    name: str  # as the e-mail tool shows it
+    slug: str  # utm_campaign
+    source: str
+    ts: int | None  # send time; None for nurture steps (days after first capture)
+    days: int = 0
+    newsletter: bool = False
+
+
+class _Site:
+    """The website's pages, the campaigns and the e-mail program of a period, as lookup
+    arrays (Arrow arrays are taken by index when writing)."""
+
+    def __init__(self, period: _Period) -> None:
+        pages: list[tuple[str, str, int]] = []
+        for c, cat in enumerate(PAGE_CATS):
+            if cat == "webinars":
+                entries = [
+                    (f"/webinars/{slug}", f"Webinar: {WEBINAR_TITLES[WEBINAR_TOPICS[w]]}{_T}")
+                    for w, slug in enumerate(period.webinar_slugs)
+                ]
+            else:
+                entries = SITE_PAGES[cat]
+            pages += [(path, title, c) for path, title in entries]
+        cats = np.array([c for *_, c in pages])
+        self.cat_start = np.searchsorted(cats, np.arange(len(PAGE_CATS)))
+        self.cat_len = np.bincount(cats, minlength=len(PAGE_CATS))
+        paths = [path for path, *_ in pages]
+        self.webinar_page = [paths.index(f"/webinars/{slug}") for slug in period.webinar_slugs]
+        self.path = pa.array([path for path, *_ in pages])
+        self.url = pa.array([SITE + path for path, *_ in pages])
+        self.title = pa.array([title for _, title, _ in pages])
+        for path, title, _ in pages:  # written into JSON lines as they are
+            assert json.dumps(path + title, ensure_ascii=False) == f'"{path}{title}"'
+
+        # E-mail campaigns: monthly newsletter, webinar invites, a product update, nurture.
+        program: list[_Campaign] = []
+        for ms in period.month_starts[:-1]:
+            ts = int(ms) + 4 * DAY + 9 * 3600
+            month = f"{MONTH_ABBR[time.gmtime(ts).tm_mon - 1]} {time.gmtime(ts).tm_year}"
+            program.append(
+                _Campaign(f"Newsletter {month}", f"newsletter-{_fmt(ts, '%Y-%m')}",
+                          "newsletter", ts, newsletter=True)
+            )  # fmt: skip
+        for w, wts in enumerate(period.webinar_ts):
+            topic = WEBINAR_TOPICS[w]
+            program.append(
+                _Campaign(f"Webinar invite: {WEBINAR_TITLES[topic]}",
+                          f"webinar-invite-{period.webinar_slugs[w]}", "marketing-email",
+                          wts - 14 * DAY - 7 * 3600)
+            )  # fmt: skip
+        update = period.t0 + int((period.t1 - period.t0) * 0.6) // DAY * DAY + 10 * 3600
+        program.append(
+            _Campaign("Product update: identity resolution is here",
+                      f"product-update-{_fmt(update, '%Y-%m')}", "marketing-email", update)
+        )  # fmt: skip
+        for days, name, slug in NURTURE:
+            program.append(_Campaign(name, slug, "nurture", None, days=days))
+        self.program = program
+        self.invite_of_webinar = [
+            next(c for c, camp in enumerate(program) if camp.slug.endswith(slug))
+            for slug in period.webinar_slugs
+        ]
+        self.esp_name = pa.array([_csv_field(c.name) for c in program])
+
+        # Campaign context of page views: 0 is none, then paid/social, then the e-mails.
+        web = [("", "", "")]
+        for src, med, camp in UTMS:
+            if med != "email":
+                web += [(f"{camp}-{lang}", src, med) for lang in ("en", "es", "de")]
+        self.n_paid = len(web) - 1
+        self.camp_of_email = np.arange(len(program)) + len(web)
+        web += [(c.slug, c.source, "email") for c in program]
+        self.camp_index = {entry: i for i, entry in enumerate(web) if i}
+        self.camp_name = pa.array([e[0] or None for e in web], pa.string())
+        self.camp_source = pa.array([e[1] or None for e in web], pa.string())
+        self.camp_medium = pa.array([e[2] or None for e in web], pa.string())
+        self.camp_query = pa.array(
+            [f"?utm_source={src}&utm_medium={med}&utm_campaign={name}" if name else ""
+             for name, src, med in web]
+        )  # fmt: skip
+
+    def pages_of(self, r: np.random.Generator, cat: np.ndarray) -> np.ndarray:
+        """A page of each category, uniformly."""
+        return self.cat_start[cat] + (r.random(len(cat)) * self.cat_len[cat]).astype(np.int64)
+
+
+@dataclass
+class _Visitors:
+    """A chunk's browsers (anonymous ids): each person's ``count[i]`` from ``start[i]``, then
+    never-identified visitors. ``style`` 0 is ordinary, 1 a bot-like scraper, 2 a power user;
+    heavy ones have their page-view total in ``hits``."""
+
+    ids: np.ndarray
+    text: list[str]
+    owner: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    style: np.ndarray
+    hits: np.ndarray
+
+
+@dataclass
+class _FormRows:
+    person: np.ndarray
+    ts: np.ndarray
+    form: np.ndarray
+    visitor: np.ndarray  # -1: no cookie
+    campaign: np.ndarray  # index into the campaign context, 0: none
+
+
+@dataclass
+class _Views:
+    """Page views as parallel arrays; ``ts`` in milliseconds, ``seconds`` -1 when unknown."""
+
+    ts: np.ndarray
+    visitor: np.ndarray
+    page: np.ndarray
+    seconds: np.ndarray
+    camp: np.ndarray
+    query: np.ndarray
+    forced: np.ndarray  # the view identified the browser (e-mail link): it carries the userId
+
+    @staticmethod
+    def concat(parts: list[_Views]) -> _Views:
+        names = [f.name for f in fields(_Views)]
+        return _Views(*(np.concatenate([getattr(v, f) for v in parts]) for f in names))
+
+
 class _Generator:
     def __init__(self, seed: int, comp: _Companies, period: _Period, writers: _Writers) -> None:
         self.seed = seed
@@ -910,6 +1279,7 @@ class _Generator:
         self.period = period
         self.w = writers
         self.seen = np.empty(0, dtype=np.uint64)
+        self.site = _Site(period)
 
     # ---- people
 
@@ -1145,11 +1515,19 @@ class _Generator:
             np.minimum.at(first_seen, person, ts)
             np.add.at(n_records, person, 1)
 
-        seen(*self._forms(r, p, counts["forms"]))
+        # Activity has its own random stream, so the contact exports do not depend on it.
+        ra = _rng(self.seed, 3, k)
+        vis = self._visitors(ra, p, base, counts["forms"] > 0)
+        forms = self._forms(r, p, counts["forms"], ra, vis)
+        seen(forms.person, forms.ts)
         seen(*self._tradeshow(r, p, counts["tradeshow"]))
-        seen(*self._webinars(r, p, wflags))
+        w_person, w_ts, w_which = self._webinars(r, p, wflags)
+        seen(w_person, w_ts)
         seen(*self._cards(r, p, counts["cards"]))
         seen(*self._newsletter(r, p, counts["newsletter"]))
+        news = flags[:, 4].copy()
+        news[forms.person[forms.form == FORMS.index("Newsletter")]] = True
+        self._activity(ra, p, vis, forms, (w_person, w_ts, w_which), first_seen, news)
 
         converted = r.random(n) < 0.5 * prop
         src_names = [
@@ -1171,6 +1549,9 @@ class _Generator:
                 "sources": src_names,
                 "n_records": n_records.astype(np.int32),
                 "converted": converted,
+                "visitor_ids": [
+                    vis.text[vis.start[i] : vis.start[i] + vis.count[i]] for i in range(n)
+                ],
             },
             schema=TRUTH_SCHEMA,
         )
@@ -1241,8 +1622,13 @@ class _Generator:
         return p.extra[i].get("first_text", p.first[i]) if p.extra[i] else p.first[i]
 
     def _forms(
-        self, r: np.random.Generator, p: _People, counts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self,
+        r: np.random.Generator,
+        p: _People,
+        counts: np.ndarray,
+        ra: np.random.Generator,
+        vis: _Visitors,
+    ) -> _FormRows:
         per = self.period
         span = per.t1 - per.t0
         person, ordinal = _group_ord(counts)
@@ -1258,16 +1644,28 @@ class _Generator:
         m = len(person)
         rc = self._record_common(r, p, person, ordinal, (7, 0, 8, 2, 1, 3))
         prop = p.prop[person]
+        # Hand-raises rise with propensity; a few come from poor fits (students, free-mail).
+        poor = np.isin(p.kind[person], (FREEMAIL_KIND, STUDENT))
         fw = np.stack(
             [np.full(m, 0.15), np.full(m, 0.35), 0.05 + 0.2 * (1 - prop),
-             0.03 + 0.6 * prop, 0.02 + 0.4 * prop], axis=1,
+             0.03 + 0.6 * prop + 0.05 * poor, 0.02 + 0.4 * prop + 0.04 * poor,
+             0.005 + 0.15 * prop], axis=1,
         )  # fmt: skip
         fw /= fw.sum(axis=1, keepdims=True)
-        form = (r.random(m)[:, None] > np.cumsum(fw, axis=1)).sum(axis=1).clip(0, 4)
+        form = (r.random(m)[:, None] > np.cumsum(fw, axis=1)).sum(axis=1).clip(0, 5)
+        # The browser's anonymous id: mostly the person's main browser, sometimes another
+        # one, empty when cookies were refused.
+        u_vis = ra.random((m, 3))
+        other = vis.start[person] + (u_vis[:, 2] * vis.count[person]).astype(np.int64)
+        visitor = np.where(u_vis[:, 1] < 0.8, vis.start[person], other)
+        visitor = np.where(u_vis[:, 0] < 0.06, -1, visitor)
+        is_show = np.array([bool(p.extra[i]) for i in person], dtype=bool)
+        visitor[is_show] = vis.start[person[is_show]]
         ids = r.integers(0, 2**63, (m, 2))
         utm = r.integers(0, len(UTMS) * 3, m)
         month = np.searchsorted(per.month_starts, ts, side="right") - 1
         dup = r.random(m) < 0.003
+        fcamp = np.zeros(m, dtype=np.int64)
         showcase_forms = {}
         rows: list[list[tuple[int, list[str]]]] = [[] for _ in per.month_starts[:-1]]
         for j in range(m):
@@ -1286,6 +1684,7 @@ class _Generator:
             if u < len(UTMS):
                 src, med, camp = UTMS[u]
                 camp = f"{camp}-{_fmt(t, '%Y-%m')}" if med == "email" else f"{camp}-{lang}"
+                fcamp[j] = self.site.camp_index.get((camp, src, med), 0)
             else:
                 src = med = camp = ""
             site = ""
@@ -1311,13 +1710,14 @@ class _Generator:
                 src,
                 med,
                 camp,
+                vis.text[visitor[j]] if visitor[j] >= 0 else "",
             ]
             rows[month[j]].append((t, row))
             if dup[j]:
                 rows[month[j]].append((t, row))  # double submit: identical line twice
         for mo, batch in enumerate(rows):
             self.w.forms[mo].write(batch)
-        return person, ts
+        return _FormRows(person=person, ts=ts, form=form, visitor=visitor, campaign=fcamp)
 
     def _tradeshow(
         self, r: np.random.Generator, p: _People, counts: np.ndarray
@@ -1358,9 +1758,9 @@ class _Generator:
 
     def _webinars(
         self, r: np.random.Generator, p: _People, wflags: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         per = self.period
-        persons, stamps = [], []
+        persons, stamps, which = [], [], []
         for w, wts in enumerate(per.webinar_ts):
             person = np.flatnonzero(wflags[:, w])
             m = len(person)
@@ -1384,7 +1784,8 @@ class _Generator:
             self.w.webinars[w].write(rows)
             persons.append(person)
             stamps.append(ts)
-        return np.concatenate(persons), np.concatenate(stamps)
+            which.append(np.full(m, w, dtype=np.int64))
+        return np.concatenate(persons), np.concatenate(stamps), np.concatenate(which)
 
     def _cards(
         self, r: np.random.Generator, p: _People, counts: np.ndarray
@@ -1445,6 +1846,509 @@ class _Generator:
         self.w.counts[self.w.news_rel] += m
         return person, ts
 
+    # ---- activity: browsers, e-mail engagement, page views
+
+    def _visitors(
+        self, ra: np.random.Generator, p: _People, base: int, fills_forms: np.ndarray
+    ) -> _Visitors:
+        """Each person's browsers (1-3), never-identified visitors and heavy visitors.
+
+        One heavy visitor per ``HEAVY_EVERY`` leads, counted over the whole run: odd ones
+        are bot-like scrapers nobody identifies, even ones a person's main browser (a power
+        user who also fills forms, so the pipeline can stitch thousands of views to a lead).
+        """
+        n = len(p.ids)
+        count = 1 + (ra.random(n) < 0.3) + (ra.random(n) < 0.08)
+        start = np.cumsum(count) - count
+        n_unknown = int(round(UNKNOWN_PER_LEAD * n))
+        first_heavy = base // HEAVY_EVERY + 1
+        heavy = np.arange(first_heavy, (base + n) // HEAVY_EVERY + 1)
+        scrapers = heavy[heavy % 2 == 1]
+        total = int(count.sum()) + n_unknown + len(scrapers)
+        owner = np.full(total, -1, dtype=np.int64)
+        owner[: count.sum()] = np.repeat(np.arange(n), count)
+        style = np.zeros(total, dtype=np.int8)
+        hits = np.zeros(total, dtype=np.int64)
+        # Scrapers: Pareto tail from 30,000 page views; power users from 2,000.
+        at = int(count.sum()) + n_unknown
+        style[at:] = 1
+        hits[at:] = np.minimum(30_000 * ra.random(len(scrapers)) ** (-1 / 1.3), 1_000_000)
+        candidates = np.flatnonzero(fills_forms & ~np.array([bool(e) for e in p.extra]))
+        for _ in heavy[heavy % 2 == 0]:
+            if candidates.size:
+                i = int(candidates[int(ra.random() * candidates.size)])
+                style[start[i]] = 2
+                hits[start[i]] = min(int(2_000 * ra.random() ** (-1 / 1.5)), 20_000)
+        for i, extra in enumerate(p.extra):
+            if extra.get("power_user"):
+                style[start[i]], hits[start[i]] = 1, extra["power_user"]
+        ids = ra.integers(0, 2**64, total, dtype=np.uint64)
+        text = _hex_ids(ids, "v-").to_pylist()
+        return _Visitors(ids, text, owner, start, count, style, hits)
+
+    def _activity(
+        self,
+        ra: np.random.Generator,
+        p: _People,
+        vis: _Visitors,
+        forms: _FormRows,
+        webinars: tuple[np.ndarray, np.ndarray, np.ndarray],
+        first_seen: np.ndarray,
+        news: np.ndarray,
+    ) -> None:
+        """E-mail engagement and page views of a chunk, driven by propensity."""
+        site, per = self.site, self.period
+        prop = p.prop
+        n = len(prop)
+        clicks = self._email(ra, p, first_seen, news)
+        parts: list[_Views] = []
+
+        # 1. Browsing sessions of people, some before they were first captured.
+        fills = np.bincount(forms.person, minlength=n) > 0
+        has_web = (ra.random(n) < WEB_SHARE[0] + WEB_SHARE[1] * prop) | fills
+        a, b, sigma = WEB_SESSIONS
+        n_sess = has_web * np.floor(ra.lognormal(a + b * prop, sigma)).astype(np.int64)
+        owner = np.repeat(np.arange(n), n_sess)
+        lo = np.maximum(per.t0, first_seen - 75 * DAY)[owner]
+        start = lo + (ra.random(len(owner)) * (per.t1 - lo)).astype(np.int64)
+        # Buying research comes in bursts, around the first capture: the more interested,
+        # the more of a person's sessions fall in it.
+        center = first_seen + ra.normal(-14 * DAY, 10 * DAY, n).astype(np.int64)
+        in_burst = ra.random(len(owner)) < BURST[0] + BURST[1] * prop[owner]
+        burst = center[owner] + ra.normal(0, BURST[2] * DAY, len(owner)).astype(np.int64)
+        start = np.where(in_burst, burst, start)
+        start = np.clip(_daytime(ra, start, 1.0), per.t0, per.t1 - 3600)
+        u = ra.random((len(owner), 2))
+        other = vis.start[owner] + (u[:, 1] * vis.count[owner]).astype(np.int64)
+        visitor = np.where(u[:, 0] < 0.75, vis.start[owner], other)
+        weights = np.outer(1 - prop, CAT_LO) + np.outer(prop, CAT_HI)
+        pages = 1 + ra.poisson(WEB_PAGES[0] + WEB_PAGES[1] * prop[owner])
+        paid = self._paid_campaign(ra, p, owner)
+        parts.append(
+            self._session_views(ra, start, visitor, pages, weights[owner], prop[owner], paid)
+        )
+
+        # 2. Never-identified visitors (job seekers, customers, readers).
+        unknown = np.flatnonzero((vis.owner < 0) & (vis.style == 0))
+        n_sess = np.maximum(1, np.floor(ra.lognormal(*UNKNOWN_SESSIONS, len(unknown))))
+        n_sess = n_sess.astype(np.int64)
+        visitor = np.repeat(unknown, n_sess)
+        start = per.t0 + (ra.random(len(visitor)) * (per.t1 - per.t0)).astype(np.int64)
+        start = np.clip(_daytime(ra, start, 1.0), per.t0, per.t1 - 3600)
+        m = len(visitor)
+        parts.append(
+            self._session_views(
+                ra, start, visitor, 1 + ra.poisson(0.3, m), np.tile(CAT_ANON, (m, 1)),
+                np.zeros(m), self._paid_campaign(ra, None, visitor),
+            )
+        )  # fmt: skip
+
+        # 3. Pages read just before a form, on the browser that submitted it.
+        pre = np.flatnonzero((forms.visitor >= 0) & (ra.random(len(forms.ts)) < PRE_FORM))
+        parts.append(
+            self._session_views(
+                ra, forms.ts[pre], forms.visitor[pre], 1 + ra.poisson(0.3, len(pre)),
+                CAT_FORM[forms.form[pre]], prop[forms.person[pre]], forms.campaign[pre],
+                end=True,
+            )
+        )  # fmt: skip
+
+        # 4. The webinar's page, just before registering (some came from the invite).
+        w_person, w_ts, w_which = webinars
+        sel = np.flatnonzero(ra.random(len(w_ts)) < 0.35)
+        invited = ra.random(len(sel)) < 0.4
+        camp = np.where(
+            invited, site.camp_of_email[np.array(site.invite_of_webinar)[w_which[sel]]], 0
+        )
+        m = len(sel)
+        parts.append(
+            _Views(
+                ts=(w_ts[sel] - ra.integers(20, 240, m)) * 1000 + ra.integers(0, 1000, m),
+                visitor=vis.start[w_person[sel]],
+                page=np.array(site.webinar_page)[w_which[sel]],
+                seconds=ra.integers(10, 120, m),
+                camp=camp,
+                query=invited,
+                forced=np.zeros(m, dtype=bool),
+            )
+        )
+
+        # 5. E-mail clicks land on the site with the address (the browser is identified).
+        c_person, c_ts, c_page, c_camp = clicks
+        land = np.flatnonzero(ra.random(len(c_ts)) < 0.7)
+        who = c_person[land]
+        visitor = vis.start[who] + (ra.random(len(land)) * vis.count[who]).astype(np.int64)
+        views = self._session_views(
+            ra, c_ts[land] + ra.integers(2, 12, len(land)), visitor,
+            1 + ra.poisson(0.05 + 0.5 * prop[who]), weights[who], prop[who],
+            site.camp_of_email[c_camp[land]], first_page=c_page[land],
+        )  # fmt: skip
+        views.forced[:] = True
+        parts.append(views)
+
+        allv = _Views.concat(parts)
+        # Browsers are identified from their first form submit or e-mail click on.
+        ident = np.full(len(vis.ids), np.iinfo(np.int64).max, dtype=np.int64)
+        has = forms.visitor >= 0
+        np.minimum.at(ident, forms.visitor[has], forms.ts[has] * 1000)
+        np.minimum.at(ident, allv.visitor[allv.forced], allv.ts[allv.forced])
+        self._write_web(ra, p, vis, allv, ident)
+
+    def _paid_campaign(
+        self, ra: np.random.Generator, p: _People | None, owner: np.ndarray
+    ) -> np.ndarray:
+        """Campaign context of sessions: about one in five came from an ad or a social post."""
+        m = len(owner)
+        paid = ra.random(m) < 0.22
+        pick = (ra.random(m) * (self.site.n_paid // 3)).astype(np.int64)
+        if p is None:
+            lang = np.zeros(m, dtype=np.int64)
+        else:
+            cc = np.array(p.country, dtype=object)[owner] if m else np.array([], dtype=object)
+            lang = np.where(np.isin(cc, ["ES", "MX", "AR"]), 1, np.where(cc == "DE", 2, 0))
+        return np.where(paid, 1 + pick * 3 + lang, 0)
+
+    def _session_views(
+        self,
+        ra: np.random.Generator,
+        start: np.ndarray,
+        visitor: np.ndarray,
+        pages: np.ndarray,
+        weights: np.ndarray,
+        prop: np.ndarray,
+        camp: np.ndarray,
+        end: bool = False,
+        first_page: np.ndarray | None = None,
+    ) -> _Views:
+        """Page views of sessions (``pages`` each) read one after the other from ``start``
+        (seconds), or, with ``end``, ending 15-90 s before ``start``.
+
+        The first page of a session with a campaign carries the UTM query in its URL;
+        ``first_page`` fixes each session's first page (an e-mail link's target).
+        """
+        sess = np.repeat(np.arange(len(start)), pages)
+        m = len(sess)
+        cat = _draw_cat(ra, weights[sess]) if m else np.zeros(0, dtype=np.int64)
+        mu = np.log(CAT_SECONDS[cat]) + 0.9 * prop[sess] * CAT_INTENT[cat]
+        seconds = np.clip(ra.lognormal(mu, 0.8), 1, 1800).astype(np.int64)
+        seconds[ra.random(m) < 0.04] = -1  # the last page of a tab left open: not measured
+        gap = ra.integers(1, 9, m)
+        offset, total = _offsets_in_group(sess, np.where(seconds >= 0, seconds, 30) + gap)
+        if end:
+            start = start - total.astype(np.int64) - ra.integers(15, 90, len(start))
+        first = np.r_[True, sess[1:] != sess[:-1]] if m else np.zeros(0, dtype=bool)
+        page = self.site.pages_of(ra, cat)
+        if first_page is not None:
+            page = np.where(first, first_page[sess], page)
+        return _Views(
+            ts=(start[sess] + offset.astype(np.int64)) * 1000 + ra.integers(0, 1000, m),
+            visitor=visitor[sess],
+            page=page,
+            seconds=seconds,
+            camp=np.where(first, camp[sess], 0),
+            query=first & (camp[sess] > 0),
+            forced=np.zeros(m, dtype=bool),
+        )
+
+    def _email(
+        self, ra: np.random.Generator, p: _People, first_seen: np.ndarray, news: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Write the ESP's engagement events; return the real clicks (person, time in
+        seconds, landing page, campaign).
+
+        People on the list (consent) get the webinar invites, the product update and the
+        nurture sequence from their first capture on; subscribers also the newsletter.
+        Opens rise with propensity, clicks more so; machine opens (mail privacy proxies)
+        and link scanners add noise; unsubscribes and hard bounces end the sends.
+        """
+        site, per = self.site, self.period
+        prop, n = p.prop, len(p.prop)
+        program = site.program
+        on_list = ra.random(n) < 0.5
+        news = news | (ra.random(n) < 0.1)
+        hard_person = ra.random(n) < 0.012
+        machine = ra.random(n) < 0.08
+        scanned = (p.kind == BUSINESS) & (ra.random(n) < 0.15)
+        fixed = [c for c, camp in enumerate(program) if camp.ts is not None]
+        sent = np.array([program[c].ts for c in fixed], dtype=np.int64)
+        letter = np.array([program[c].newsletter for c in fixed], dtype=bool)
+        eligible = (
+            on_list[:, None]
+            & (sent[None, :] > first_seen[:, None] + DAY)
+            & (~letter[None, :] | news[:, None])
+        )
+        person, k = np.nonzero(eligible)
+        camp, ts = np.array(fixed, dtype=np.int64)[k], sent[k]
+        for c, c_camp in enumerate(program):
+            if c_camp.ts is None:
+                who = np.flatnonzero(on_list)
+                when = first_seen[who] // DAY * DAY + c_camp.days * DAY + 9 * 3600
+                keep = when < per.t1
+                person = np.r_[person, who[keep]]
+                camp = np.r_[camp, np.full(int(keep.sum()), c)]
+                ts = np.r_[ts, when[keep]]
+        order = np.lexsort((ts, person))
+        person, camp, ts = person[order], camp[order], ts[order]
+        m = len(person)
+        first = np.r_[True, person[1:] != person[:-1]] if m else np.zeros(0, dtype=bool)
+        pp = prop[person]
+        u = ra.random((m, 6))
+        hard = hard_person[person] & first
+        soft = ~hard & (u[:, 0] < 0.012)
+        unsub = ~hard & ~soft & (u[:, 1] < 0.002 + 0.012 * (1 - pp))
+        stop = (hard | unsub).astype(np.int64)
+        before, _ = _offsets_in_group(person, stop) if m else (np.zeros(0), None)
+        live = before == 0  # nothing is sent after an unsubscribe or a hard bounce
+        hard, soft, unsub = hard & live, soft & live, unsub & live
+        delivered = live & ~hard & ~soft
+        opened = delivered & (u[:, 2] < 0.04 + 0.55 * pp**2)
+        clicked = opened & (u[:, 3] < 0.03 + 0.55 * pp**2)
+        bot_open = delivered & machine[person]
+        bot_click = delivered & scanned[person] & (u[:, 4] < 0.08)
+        n_open = opened * (1 + ra.poisson(0.2, m))
+        n_click = clicked * (1 + (u[:, 5] < 0.2))
+        first_open = ts + ra.exponential(6 * 3600, m).astype(np.int64) + 30
+
+        ev_send, ev_kind, ev_ts = [], [], []
+
+        def add(mask_or_counts: np.ndarray, kind: int, when: np.ndarray) -> None:
+            reps = mask_or_counts.astype(np.int64)
+            ev_send.append(np.repeat(np.arange(m), reps))
+            ev_kind.append(np.full(int(reps.sum()), kind, dtype=np.int64))
+            ev_ts.append(np.repeat(when, reps))
+
+        add(hard, 3, ts + ra.integers(5, 600, m))
+        add(soft, 4, ts + ra.integers(5, 600, m))
+        add(bot_open, 0, ts + ra.integers(60, 1200, m))
+        add(bot_click, 1, ts + ra.integers(2, 90, m))
+        add(unsub, 2, np.where(opened, first_open, ts + 3600) + ra.integers(20, 300, m))
+        # Real opens and clicks: repeats spread over the next days.
+        reps = n_open.astype(np.int64)
+        send = np.repeat(np.arange(m), reps)
+        k_open = np.arange(len(send)) - np.repeat(np.cumsum(reps) - reps, reps)
+        later = ra.exponential(30 * 3600, len(send)).astype(np.int64) * (k_open > 0)
+        ev_send.append(send)
+        ev_kind.append(np.zeros(len(send), dtype=np.int64))
+        ev_ts.append(first_open[send] + later)
+        reps = n_click.astype(np.int64)
+        send = np.repeat(np.arange(m), reps)
+        k_click = np.arange(len(send)) - np.repeat(np.cumsum(reps) - reps, reps)
+        click_ts = first_open[send] + ra.integers(8, 400, len(send)) + 300 * k_click
+        ev_send.append(send)
+        ev_kind.append(np.ones(len(send), dtype=np.int64))
+        ev_ts.append(click_ts)
+        real_click = np.r_[np.zeros(sum(len(x) for x in ev_send[:-1]), dtype=bool),
+                           k_click == 0]  # fmt: skip
+
+        e_send = np.concatenate(ev_send)
+        e_kind = np.concatenate(ev_kind)
+        e_ts = np.concatenate(ev_ts)
+        e = len(e_send)
+        # Link of each click: what high-propensity readers click is more commercial.
+        e_prop = pp[e_send]
+        weights = np.outer(1 - e_prop, CLICK_LO) + np.outer(e_prop, CLICK_HI)
+        page = site.pages_of(ra, _draw_cat(ra, weights)) if e else np.zeros(0, dtype=np.int64)
+        keep = e_ts < per.t1
+        broken = np.where(ra.random(e) < EVENT_BROKEN_RATE, ra.integers(1, 3, e), 0)
+        if p.chunk == 0:
+            broken[: min(2, e)] = [1, 2][: min(2, e)]
+        ids = ra.integers(0, 2**64, e, dtype=np.uint64)
+        clicks = real_click & keep
+        result = (person[e_send[clicks]], e_ts[clicks], page[clicks], camp[e_send[clicks]])
+
+        sel = np.flatnonzero(keep)
+        e_send, e_kind, e_ts, page = e_send[sel], e_kind[sel], e_ts[sel], page[sel]
+        broken, ids = broken[sel], ids[sel]
+        month = np.searchsorted(per.month_starts, e_ts, side="right") - 1
+        emails = pa.array(p.email)
+        kinds = pa.array(ESP_EVENTS)
+        for mo in range(len(per.month_starts) - 1):
+            idx = np.flatnonzero(month == mo)
+            idx = idx[np.argsort(e_ts[idx], kind="stable")]
+            if not len(idx):
+                continue
+            b = broken[idx]
+            stamp = pc.strftime(pa.array(e_ts[idx], pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
+            stamp = pc.if_else(pa.array(b == 2), "0000-00-00T00:00:00", stamp)
+            address = emails.take(pa.array(person[e_send[idx]]))
+            address = pc.if_else(pa.array(b == 1), "", address)
+            is_click = e_kind[idx] == 1
+            link = _concat(
+                site.url.take(pa.array(page[idx])),
+                site.camp_query.take(pa.array(site.camp_of_email[camp[e_send[idx]]])),
+            )
+            link = pc.if_else(pa.array(is_click), link, "")
+            lines = _concat(
+                _hex_ids(ids[idx]), ",", address, ",", kinds.take(pa.array(e_kind[idx])), ",",
+                stamp, "Z,", site.esp_name.take(pa.array(camp[e_send[idx]])), ",", link, "\n",
+            )  # fmt: skip
+            _write_text(self.w.email[mo], lines)
+            self.w.counts[self.w.email_rel[mo]] += len(idx)
+        return result
+
+    def _heavy_views(
+        self,
+        ra: np.random.Generator,
+        vis: _Visitors,
+        heavy: np.ndarray,
+        count: np.ndarray,
+        lo: int,
+        hi: int,
+    ) -> _Views:
+        """``count`` page views of each heavy visitor between ``lo`` and ``hi`` (seconds),
+        in time order: scrapers around the clock with almost no time on page, power users
+        in office hours, mostly in the docs."""  # fmt: skip
+        visitor = np.repeat(heavy, count)
+        m = len(visitor)
+        scraper = vis.style[visitor] == 1
+        ts = lo + (ra.random(m) * (hi - lo)).astype(np.int64)
+        ts = np.where(scraper, ts, np.clip(_daytime(ra, ts, 1.0), lo, hi - 1))
+        u = ra.random(m)
+        cat = np.where(
+            scraper,
+            np.searchsorted(np.cumsum(CAT_SCRAPER), u * CAT_SCRAPER.sum(), side="right"),
+            np.searchsorted(np.cumsum(CAT_POWER), u * CAT_POWER.sum(), side="right"),
+        ).clip(0, len(PAGE_CATS) - 1)
+        seconds = np.where(
+            scraper, ra.integers(0, 3, m), np.clip(ra.lognormal(np.log(40), 1.0, m), 1, 1800)
+        ).astype(np.int64)
+        order = np.argsort(ts, kind="stable")
+        return _Views(
+            ts=ts[order] * 1000 + ra.integers(0, 1000, m),
+            visitor=visitor[order],
+            page=self.site.pages_of(ra, cat[order]),
+            seconds=seconds[order],
+            camp=np.zeros(m, dtype=np.int64),
+            query=np.zeros(m, dtype=bool),
+            forced=np.zeros(m, dtype=bool),
+        )
+
+    def _write_web(
+        self, ra: np.random.Generator, p: _People, vis: _Visitors, v: _Views, ident: np.ndarray
+    ) -> None:
+        """Write the page views month by month: the chunk's people and unknown visitors in
+        time order, then the heavy visitors' in time windows of at most WRITE_BATCH."""
+        per = self.period
+        vis_text = pa.array(vis.text)
+        emails = pa.array(p.email)
+        month_ms = per.month_starts * 1000
+        heavy = np.flatnonzero(vis.hits > 0)
+        # Chunk 0's first views carry every kind of breakage, so even tiny runs show them.
+        force = [1, 2, 3] if p.chunk == 0 else []
+        for mo in range(len(per.month_starts) - 1):
+            sel = np.flatnonzero((v.ts >= month_ms[mo]) & (v.ts < month_ms[mo + 1]))
+            sel = sel[np.argsort(v.ts[sel], kind="stable")]
+            views = _Views(*(getattr(v, f.name)[sel] for f in fields(_Views)))
+            force = self._write_views(ra, mo, vis, views, ident, force, vis_text, emails)
+            lo, hi = int(per.month_starts[mo]), int(per.month_starts[mo + 1])
+            count = ra.binomial(vis.hits[heavy], (hi - lo) / (per.t1 - per.t0))
+            windows = max(1, -(-int(count.sum()) // WRITE_BATCH))
+            split = ra.multinomial(count, np.full(windows, 1 / windows)) if heavy.size else None
+            for w in range(windows if heavy.size else 0):
+                a, b = lo + (hi - lo) * w // windows, lo + (hi - lo) * (w + 1) // windows
+                views = self._heavy_views(ra, vis, heavy, split[:, w], a, b)
+                force = self._write_views(ra, mo, vis, views, ident, force, vis_text, emails)
+            pa.default_memory_pool().release_unused()
+
+    def _write_views(
+        self,
+        ra: np.random.Generator,
+        mo: int,
+        vis: _Visitors,
+        views: _Views,
+        ident: np.ndarray,
+        force: list[int],
+        vis_text: pa.Array,
+        emails: pa.Array,
+    ) -> list[int]:
+        """Identify, break a few and write page views (in time order) to month ``mo``;
+        returns the breakages still to force."""
+        m = len(views.ts)
+        owner = vis.owner[views.visitor]
+        # A browser identified earlier sends the e-mail as userId on some of its views.
+        known = views.ts > ident[views.visitor]
+        user = np.where(
+            (owner >= 0) & (views.forced | (known & (ra.random(m) < IDENTIFIED))), owner, -1
+        )
+        broken = np.where(ra.random(m) < EVENT_BROKEN_RATE, ra.integers(1, 4, m), 0)
+        take = min(len(force), m)
+        broken[:take], force = force[:take], force[take:]
+        visitor = np.where(broken == 1, -1, views.visitor)
+        user = np.where(broken == 1, -1, user)
+        twice = ra.random(m) < 0.003  # the CDP delivers a few events twice
+        ids = ra.integers(0, 2**64, m, dtype=np.uint64)
+        rows = np.repeat(np.arange(m), 1 + twice)
+        for lo in range(0, len(rows), WRITE_BATCH):  # bounded memory
+            at = rows[lo : lo + WRITE_BATCH]
+            part = _Views(*(getattr(views, f.name)[at] for f in fields(_Views)))
+            cols = self._web_columns(
+                part, visitor[at], user[at], broken[at], ids[at], vis_text, emails
+            )
+            if self.w.web_format == "parquet":
+                self.w.web[mo].write_table(pa.table(cols, schema=WEB_SCHEMA))
+            else:
+                _write_text(self.w.web[mo], self._web_json(cols, broken[at]))
+        self.w.counts[self.w.web_rel[mo]] += len(rows)
+        return force
+
+    def _web_columns(
+        self,
+        v: _Views,
+        visitor: np.ndarray,
+        user: np.ndarray,
+        broken: np.ndarray,
+        ids: np.ndarray,
+        vis_text: pa.Array,
+        emails: pa.Array,
+    ) -> dict[str, pa.Array]:
+        """The flat columns of page views (the Parquet layout)."""
+        site = self.site
+        m = len(v.ts)
+        page, camp = pa.array(v.page), pa.array(v.camp)
+        url = site.url.take(page)
+        url = pc.if_else(pa.array(v.query), _concat(url, site.camp_query.take(camp)), url)
+        no_camp = v.camp == 0
+        return {
+            "message_id": _hex_ids(ids),
+            "timestamp": pa.array(v.ts, pa.timestamp("ms", tz="UTC"), mask=broken == 2),
+            "anonymous_id": vis_text.take(pa.array(np.maximum(visitor, 0), mask=visitor < 0)),
+            "user_id": emails.take(pa.array(np.maximum(user, 0), mask=user < 0)),
+            "event": pa.repeat(pa.scalar("Page Viewed"), m),
+            "url": url,
+            "path": site.path.take(page),
+            "time_on_page_seconds": pa.array(
+                v.seconds, pa.int64(), mask=(v.seconds < 0) | (broken == 3)
+            ),
+            "title": site.title.take(page),
+            "campaign_name": site.camp_name.take(pa.array(v.camp, mask=no_camp)),
+            "campaign_source": site.camp_source.take(pa.array(v.camp, mask=no_camp)),
+            "campaign_medium": site.camp_medium.take(pa.array(v.camp, mask=no_camp)),
+        }
+
+    def _web_json(self, cols: dict[str, pa.Array], broken: np.ndarray) -> pa.Array:
+        """The CDP's nested JSON lines, built from the flat columns."""
+
+        def quoted(col: pa.Array) -> pa.Array:
+            return pc.fill_null(_concat('"', col, '"'), "null")
+
+        stamp = pc.strftime(cols["timestamp"].cast(pa.timestamp("ms")), format="%Y-%m-%dT%H:%M:%S")
+        stamp = pc.fill_null(_concat('"', stamp, 'Z"'), '"Invalid Date"')
+        seconds = pc.fill_null(cols["time_on_page_seconds"].cast(pa.string()), "null")
+        seconds = pc.if_else(pa.array(broken == 3), '"NaN"', seconds)
+        campaign = _concat(
+            '{"campaign":{"name":', quoted(cols["campaign_name"]), ',"source":',
+            quoted(cols["campaign_source"]), ',"medium":', quoted(cols["campaign_medium"]), "}}",
+        )  # fmt: skip
+        context = pc.if_else(pc.is_null(cols["campaign_name"]), "{}", campaign)
+        return _concat(
+            '{"messageId":"', cols["message_id"], '","timestamp":', stamp, ',"anonymousId":',
+            quoted(cols["anonymous_id"]), ',"userId":', quoted(cols["user_id"]),
+            ',"event":"Page Viewed","properties":{"url":', quoted(cols["url"]), ',"path":',
+            quoted(cols["path"]), ',"time_on_page_seconds":', seconds, ',"title":',
+            quoted(cols["title"]), '},"context":', context,
+            "}\n",
+        )  # fmt: skip
+
 
 # --------------------------------------------------------------------------- entry point
 
@@ -1471,18 +2375,28 @@ def _period(start: date, months: int) -> _Period:
 
 
 def generate(
-    leads: int, seed: int, out: Path, start: date = date(2026, 1, 1), months: int = 10
+    leads: int,
+    seed: int,
+    out: Path,
+    start: date = date(2026, 1, 1),
+    months: int = 10,
+    web_format: str = "jsonl",
 ) -> dict:
     """Write a synthetic landing folder under ``out`` and return what was written.
 
     ``leads`` distinct people over ``months`` months from ``start`` (first of a month is
     assumed; the day is ignored). The same arguments always give byte-identical files.
+    ``web_format`` is how the website activity is exported: ``"jsonl"`` (the CDP's nested
+    JSON lines) or ``"parquet"`` (the same events, flat, for large benchmark runs); the
+    events are the same either way.
     Returns ``{"files": {relative path: data rows}, "people": int, "companies": int}``;
     ``companies`` counts the generated companies (those without enrichment included,
     universities and competitors excluded).
     """
     if leads < 1 or months < 1 or seed < 0:
         raise ValueError("leads and months must be positive and seed non-negative")
+    if web_format not in ("jsonl", "parquet"):
+        raise ValueError(f"web_format must be 'jsonl' or 'parquet', not {web_format!r}")
     start = date(start.year, start.month, 1)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -1491,11 +2405,12 @@ def generate(
     comp = _make_companies(n_companies, seed, period.t0, period.t1)
     (out / "firmographics").mkdir(parents=True, exist_ok=True)
     firmo_rows = _write_companies(comp, out / "firmographics" / "companies.parquet")
-    writers = _Writers(out, period)
+    writers = _Writers(out, period, web_format)
     try:
         gen = _Generator(seed, comp, period, writers)
         for k, base in enumerate(range(0, leads, CHUNK)):
             gen.chunk(k, base, min(CHUNK, leads - base))
+            pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages
     finally:
         writers.close()
     files = {"firmographics/companies.parquet": firmo_rows, **writers.counts}

@@ -26,9 +26,9 @@ import fsspec
 import sqlalchemy as sa
 
 from flows.entities import ENTITIES, LOAD_LEDGER, QUARANTINE, RAW_SCHEMA, RAW_TABLES, Entity
-from flows.mapping import MappingProfile, profile_for
+from flows.mapping import MappingProfile, profiles_for
 from flows.settings import Warehouse
-from flows.warehouse import duckdb_connection
+from flows.warehouse import duckdb_connection, duckdb_memory_limit
 
 Status = Literal["loaded", "skipped", "rejected", "unmapped"]
 CHUNK = 1 << 20
@@ -240,25 +240,28 @@ def _timestamp_expr(text: str, profile: MappingProfile) -> str:
     return f"coalesce({', '.join(parts)})"
 
 
-def _checks(entity: Entity, text: dict[str, str], typed: dict[str, str]) -> list[tuple[str, str]]:
-    """(condition, reason) pairs, in order; the first true condition rejects the row."""
-    checks: list[tuple[str, str]] = []
+def _checks(
+    entity: Entity, text: dict[str, str], typed: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """(condition, reason, field) triples, in order; the first true condition rejects a row."""
+    checks: list[tuple[str, str, str]] = []
     for field in entity.required:
-        checks.append((f"{text[field]} is null", f"missing {field}"))
+        checks.append((f"{text[field]} is null", f"missing {field}", field))
+    for group in entity.one_of:
+        condition = " and ".join(f"{text[f]} is null" for f in group)
+        checks.append((condition, f"missing {' or '.join(group)}", group[0]))
     for field in entity.emails:
         cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(EMAIL_PATTERN)})"
-        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}"))
+        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}", field))
     for field in entity.domains:
         cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(DOMAIN_PATTERN)})"
-        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}"))
+        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}", field))
     for field in entity.timestamps:
-        checks.append(
-            (f"{text[field]} is not null and {typed[field]} is null", f"unparseable {field}")
-        )
+        cond = f"{text[field]} is not null and {typed[field]} is null"
+        checks.append((cond, f"unparseable {field}", field))
     for field in (*entity.integers, *entity.decimals):
-        checks.append(
-            (f"{text[field]} is not null and {typed[field]} is null", f"non-numeric {field}")
-        )
+        cond = f"{text[field]} is not null and {typed[field]} is null"
+        checks.append((cond, f"non-numeric {field}", field))
     return checks
 
 
@@ -272,13 +275,23 @@ def parsed_select(
     """
     entity = ENTITIES[profile.entity]
     text: dict[str, str] = {}
+    # Raw keeps text as exported (only blank becomes NULL; value maps applied); parsed
+    # fields are typed.
+    raw_value: dict[str, str] = {}
     for field in entity.fields:
         if field in profile.columns and profile.columns[field] in source_columns:
-            text[field] = f"nullif(trim({value_of[profile.columns[field]]}), '')"
+            source = value_of[profile.columns[field]]
+            text[field] = f"nullif(trim({source}), '')"
+            raw_value[field] = f"nullif({source}, '')"
         elif field in profile.constants:
-            text[field] = _lit(profile.constants[field])
+            text[field] = raw_value[field] = _lit(profile.constants[field])
         else:
-            text[field] = "cast(null as varchar)"
+            text[field] = raw_value[field] = "cast(null as varchar)"
+    for field, mapping in profile.values.items():
+        if mapping:
+            cases = " ".join(f"when {_lit(k)} then {_lit(v)}" for k, v in mapping.items())
+            text[field] = f"(case {text[field]} {cases} else {text[field]} end)"
+            raw_value[field] = text[field]
     typed: dict[str, str] = {}
     for field in entity.timestamps:
         typed[field] = _timestamp_expr(text[field], profile)
@@ -286,22 +299,10 @@ def parsed_select(
         typed[field] = f"try_cast(try_cast(replace({text[field]}, ',', '') as double) as bigint)"
     for field in entity.decimals:
         typed[field] = f"try_cast(replace({text[field]}, ',', '') as double)"
-    # Raw keeps text as exported (only blank becomes NULL); parsed fields are typed.
-    raw_value = {
-        f: (
-            f"nullif({value_of[profile.columns[f]]}, '')"
-            if f in profile.columns and f in text and profile.columns[f] in source_columns
-            else text[f]
-        )
-        for f in entity.fields
-    }
     checks = _checks(entity, text, typed)
-    reason = "case " + " ".join(f"when {c} then {_lit(r)}" for c, r in checks) + " end"
-    field_of = "case " + " ".join(f"when {c} then {_lit(r.split(' ', 1)[1])}" for c, r in checks)
-    field_of += " end"
-    value = (
-        "case " + " ".join(f"when {c} then {text[r.split(' ', 1)[1]]}" for c, r in checks) + " end"
-    )
+    reason = "case " + " ".join(f"when {c} then {_lit(r)}" for c, r, _ in checks) + " end"
+    field_of = "case " + " ".join(f"when {c} then {_lit(f)}" for c, _, f in checks) + " end"
+    value = "case " + " ".join(f"when {c} then {text[f]}" for c, _, f in checks) + " end"
     select = [f"{typed.get(f, raw_value[f])} as {_ident(f)}" for f in entity.fields]
     select += [f"{reason} as _reason", f"{field_of} as _field", f"{value} as _value"]
     return ", ".join(select), list(entity.fields)
@@ -320,9 +321,8 @@ class Staged:
 
 def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) -> Staged:
     """Read ``path`` into temp table ``_parsed`` (+ ``_broken`` lines) in ``duck``."""
-    for table in ("_src", "_broken", "_rej_errors", "_rej_scans"):
+    for table in ("_src", "_broken", "_rej_errors", "_rej_scans", "_parsed", "_lines_raw"):
         duck.execute(f"drop table if exists {table}")
-    duck.execute("drop view if exists _parsed")
     if profile.format == "csv":
         header = read_csv_header(path, profile)
         if not header:
@@ -367,23 +367,25 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
         )
         present = header
     elif profile.format == "jsonl":
+        keys = sorted(set(profile.columns.values()))
+        paths = "[" + ", ".join(_lit(json_path(k)) for k in keys) + "]"
+        # Each line is parsed twice at most (validity, then all fields in one call).
         duck.execute(
-            f"create temp table _src as select * from read_csv({_lit(str(path))}, "
+            f"create temp table _lines_raw as select * from read_csv({_lit(str(path))}, "
             "header = false, auto_detect = false, columns = {'_line': 'VARCHAR'}, "
             "delim = '\x1f', quote = '', escape = '', max_line_size = 100000000)"
         )
+        duck.execute(
+            "create temp table _src as select rowid as _r, _line, json_valid(_line) as _ok, "
+            f"json_extract_string(case when json_valid(_line) then _line end, {paths}) as _vals "
+            "from _lines_raw order by rowid"
+        )
+        duck.execute("drop table _lines_raw")
         duck.execute("create temp table _broken (_source_row bigint, _why varchar, _line varchar)")
-        keys = sorted(set(profile.columns.values()))
-        present_flags = duck.execute(
-            "select "
-            + ", ".join(
-                f"count(*) filter (where json_exists("
-                f"case when json_valid(_line) then _line end, {_lit(json_path(k))}))"
-                for k in keys
-            )
-            + " from _src"
+        present_counts = duck.execute(
+            "select " + ", ".join(f"count(_vals[{i + 1}])" for i in range(len(keys))) + " from _src"
         ).fetchone()
-        present = [k for k, n in zip(keys, present_flags, strict=True) if n]
+        present = [k for k, n in zip(keys, present_counts, strict=True) if n]
         missing = [c for c in profile.required_columns() if c not in present]
         if missing:
             raise FileRejected(
@@ -391,13 +393,9 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
                 f"for mapping {profile.name!r}: no line has them"
             )
         n_src = duck.execute("select count(*) from _src").fetchone()[0]
-        row_expr = "_lines.rowid + 1"
+        row_expr = "_lines._r + 1"
         source = "_src _lines"
-        value_of = {
-            k: "json_extract_string(case when json_valid(_lines._line) then _lines._line end, "
-            f"{_lit(json_path(k))})"
-            for k in present
-        }
+        value_of = {k: f"_lines._vals[{keys.index(k) + 1}]" for k in present}
         original = "_lines._line"
     else:  # parquet
         try:
@@ -430,9 +428,9 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
     select, fields = parsed_select(profile, present, value_of)
     invalid_json = ""
     if profile.format == "jsonl":
-        invalid_json = "case when not json_valid(_lines._line) then 'invalid JSON line' end"
+        invalid_json = "case when not _lines._ok then 'invalid JSON line' end"
     duck.execute(
-        f"create temp view _parsed as select {row_expr} as _source_row, {select}, "
+        f"create temp table _parsed as select {row_expr} as _source_row, {select}, "
         f"{original} as _original"
         + (f", {invalid_json} as _json_error" if invalid_json else ", null as _json_error")
         + f" from {source}"
@@ -442,7 +440,10 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
 
 
 def json_path(key: str) -> str:
-    """A JSON path selecting a top-level key, quoted."""
+    """A JSON path: ``key`` itself when it starts with ``$`` (nested fields such as
+    ``$.properties.url``), else the quoted top-level key."""
+    if key.startswith("$"):
+        return key
     return '$."' + key.replace('"', '\\"') + '"'
 
 
@@ -498,12 +499,16 @@ def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> d
     }
 
 
-def already_loaded(engine: sa.Engine, file_hash: str) -> str | None:
-    """The file a content hash was loaded from, if it was."""
+def already_loaded(engine: sa.Engine, file_hash: str, mapping: str) -> str | None:
+    """The file a content hash was loaded from with this mapping profile, if it was."""
     with engine.connect() as conn:
         return conn.execute(
             sa.select(LOAD_LEDGER.c.source_file)
-            .where(LOAD_LEDGER.c.file_hash == file_hash, LOAD_LEDGER.c.status == "loaded")
+            .where(
+                LOAD_LEDGER.c.file_hash == file_hash,
+                LOAD_LEDGER.c.mapping == mapping,
+                LOAD_LEDGER.c.status == "loaded",
+            )
             .limit(1)
         ).scalar()
 
@@ -541,7 +546,7 @@ def load_file(
             result.file_hash = _sha256(path)
             return _reject(engine, result, uri, batch_id, str(exc))
         result.file_hash, result.encoding = info.sha256, info.encoding
-        earlier = already_loaded(engine, info.sha256)
+        earlier = already_loaded(engine, info.sha256, profile.name)
         if earlier is not None:
             result.status = "skipped"
             result.error = None if earlier == relative else f"same content as {earlier}"
@@ -626,9 +631,8 @@ def _load_into_duckdb(
             duck.execute("rollback")
             raise
         finally:
-            for name in ("_src", "_broken", "_rej_errors", "_rej_scans"):
+            for name in ("_src", "_broken", "_rej_errors", "_rej_scans", "_parsed"):
                 duck.execute(f"drop table if exists {name}")
-            duck.execute("drop view if exists _parsed")
     return result
 
 
@@ -649,7 +653,7 @@ def _load_into_postgres(
     now_sql = f"timestamp '{now.isoformat(sep=' ')}'"
     table = RAW_TABLES[profile.entity]
     accepted_csv, quarantine_csv = workdir / "accepted.csv", workdir / "quarantine.csv"
-    duck = duckdb.connect()
+    duck = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
     try:
         staged = _stage_or_reject(duck, path, profile, relative, result)
         if staged is None:
@@ -693,11 +697,10 @@ def plan_files(
     """Pair each landing file with its profile; files no profile matches are reported."""
     planned, unmapped = [], []
     for relative in discover_files(fs, root):
-        profile = profile_for(relative, profiles)
-        if profile is None:
+        matched = profiles_for(relative, profiles)
+        if not matched:
             unmapped.append(
                 FileResult(relative, "unmapped", error="no mapping profile matches this path")
             )
-        else:
-            planned.append((relative, profile))
+        planned.extend((relative, profile) for profile in matched)
     return planned, unmapped

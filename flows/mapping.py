@@ -41,6 +41,9 @@ class MappingProfile(BaseModel):
     timezone: str = "UTC"
     columns: dict[str, str] = Field(min_length=1)
     constants: dict[str, str] = Field(default_factory=dict)
+    # Per field, source values replaced by canonical ones (e.g. "Page Viewed": page_view);
+    # values not listed pass through unchanged.
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
     required: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -48,7 +51,9 @@ class MappingProfile(BaseModel):
         if self.entity not in ENTITIES:
             raise ValueError(f"entity {self.entity!r} is not one of {sorted(ENTITIES)}")
         entity = ENTITIES[self.entity]
-        unknown = sorted(set(self.columns) | set(self.constants) | set(self.required))
+        unknown = sorted(
+            set(self.columns) | set(self.constants) | set(self.required) | set(self.values)
+        )
         unknown = [f for f in unknown if f not in entity.fields]
         if unknown:
             raise ValueError(
@@ -93,9 +98,18 @@ def load_profiles(folder: Path) -> list[MappingProfile]:
     return profiles
 
 
-def profile_for(relative_path: str, profiles: list[MappingProfile]) -> MappingProfile | None:
-    """The first profile (by file name order) whose globs match the path, if any."""
-    for profile in profiles:
-        if profile.matches(relative_path):
-            return profile
-    return None
+def profiles_for(relative_path: str, profiles: list[MappingProfile]) -> list[MappingProfile]:
+    """Every profile whose globs match the path, in file name order.
+
+    One export may feed several entities (a form export gives contacts and hand-raise
+    events), but not the same entity twice.
+    """
+    matched = [p for p in profiles if p.matches(relative_path)]
+    entities = [p.entity for p in matched]
+    twice = sorted({e for e in entities if entities.count(e) > 1})
+    if twice:
+        names = ", ".join(p.name for p in matched if p.entity in twice)
+        raise ConfigurationError(
+            f"{relative_path} matches several mapping profiles for {twice}: {names}"
+        )
+    return matched

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import gate as gates
-from flows.config import load_icp
-from flows.dbt import run_dbt
+from flows.config import load_icp, load_scoring
+from flows.dbt import run_dbt, scoring_changed
 from flows.ingest import FileResult, load_file, new_batch_id, open_landing, plan_files
 from flows.mapping import MappingProfile, load_profiles
 from flows.publish import mart_tables, publish, tier_counts
@@ -68,9 +69,12 @@ def ingest_file(
 
 
 @task(cache_policy=NO_CACHE)
-def build_models(warehouse: Warehouse, variables: dict[str, Any]) -> dict[str, int]:
+def build_models(
+    warehouse: Warehouse, variables: dict[str, Any], full_refresh: bool
+) -> dict[str, int]:
     """``dbt build``: staging, intermediate and the tier tables in ``audit``, with dbt tests."""
-    return run_dbt(["build"], warehouse, variables).statuses
+    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    return run_dbt(args, warehouse, variables).statuses
 
 
 @task(cache_policy=NO_CACHE)
@@ -87,24 +91,73 @@ def publish_marts(warehouse: Warehouse) -> dict[str, int]:
     return publish(make_engine(warehouse), mart_tables())
 
 
+def run_report_markdown(summary: RunSummary, published: bool) -> str:
+    """The run's summary as Markdown: files, rows, gate results and tier counts."""
+    totals = summary.totals()
+    lines = [
+        f"# qualify run {summary.batch_id}",
+        "",
+        f"Warehouse: `{summary.warehouse}`. Published: **{'yes' if published else 'no'}**.",
+        "",
+        "| files loaded | already loaded | rejected | unmapped | rows loaded | rows quarantined |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {totals.get('files_loaded', 0)} | {totals.get('files_skipped', 0)} "
+        f"| {totals.get('files_rejected', 0)} | {totals.get('files_unmapped', 0)} "
+        f"| {totals.get('rows_loaded', 0):,} | {totals.get('rows_quarantined', 0):,} |",
+        "",
+        "## Gates",
+        "",
+        "| gate | table | result | expectations held |",
+        "|---|---|---|---:|",
+    ]
+    for g in summary.gates:
+        held = g["evaluated"] - len(g["failed"])
+        result = "passed" if g["success"] else "**blocked**"
+        lines.append(f"| {g['gate']} | {g['table']} | {result} | {held}/{g['evaluated']} |")
+    for g in summary.gates:
+        for f in g["failed"]:
+            what = f["description"] or f["expectation"]
+            lines.append(f"- `{g['gate']}`: {what}: {f['unexpected_count']} unexpected")
+    if summary.tiers:
+        lines += ["", "## Leads per tier", "", "| tier | leads |", "|---|---:|"]
+        lines += [f"| {tier} | {count:,} |" for tier, count in sorted(summary.tiers.items())]
+    rejected = [f for f in summary.files if f["status"] == "rejected"]
+    if rejected:
+        lines += ["", "## Rejected files", ""] + [f"- {f['error']}" for f in rejected]
+    return "\n".join(lines) + "\n"
+
+
+def publish_run_artifact(summary: RunSummary, published: bool) -> None:
+    """Attach the run summary to the flow run as a Prefect Markdown artifact."""
+    create_markdown_artifact(
+        key="qualify-run",
+        markdown=run_report_markdown(summary, published),
+        description=f"qualify run {summary.batch_id}",
+    )
+
+
 @flow(name="qualify", log_prints=True)
 def qualify(
     sources: str | None = None,
     warehouse_url: str | None = None,
     config: str | None = None,
     mappings: str | None = None,
+    full_refresh: bool = False,
 ) -> RunSummary:
     """Qualify leads end to end.
 
     Steps:
     1. ingest: load each new landing file into ``raw`` (a task per file; ledger, quarantine);
     2. build: ``dbt build`` of staging, intermediate and the tier tables in ``audit``;
+       incremental models score only new events, unless ``full_refresh`` is set or the
+       scoring rules changed since the last build;
     3. gate: validate each tier table with its GX suite (results in ``ops.gate_results``);
     4. publish: copy the tier tables to ``marts`` in one transaction, only if every gate passed.
     """
     warehouse = Warehouse.from_env(warehouse_url)
     landing = str(sources or SAMPLE_SOURCES_DIR)
-    icp = load_icp(config_dir(config))
+    folder = config_dir(config)
+    icp, scoring = load_icp(folder), load_scoring(folder)
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
@@ -127,7 +180,16 @@ def qualify(
     summary.timings["ingest"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    build_models(warehouse, {"icp": icp.dbt_var()})
+    fingerprint = scoring.fingerprint()
+    rebuild = full_refresh or scoring_changed(engine, fingerprint)
+    if rebuild and not full_refresh:
+        logger.info("batch %s: scoring rules changed: rebuilding scored events", summary.batch_id)
+    variables = {
+        "icp": icp.dbt_var(),
+        "scoring": scoring.dbt_var(),
+        "scoring_fingerprint": fingerprint,
+    }
+    build_models(warehouse, variables, rebuild)
     summary.timings["dbt"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -136,12 +198,14 @@ def qualify(
     summary.gates = [o.as_dict() for o in outcomes]
     summary.timings["gate"] = time.perf_counter() - started
     if not all(o.success for o in outcomes):
+        publish_run_artifact(summary, published=False)
         raise gates.GateFailed(outcomes)
 
     started = time.perf_counter()
     summary.published = publish_marts(warehouse)
     summary.timings["publish"] = time.perf_counter() - started
     summary.tiers = tier_counts(engine)
+    publish_run_artifact(summary, published=True)
     logger.info(
         "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,12 +26,19 @@ def make_engine(warehouse: Warehouse) -> sa.Engine:
     return sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for leadflow's connections (``LEADFLOW_DUCKDB_MEMORY_LIMIT``)."""
+    return os.environ.get("LEADFLOW_DUCKDB_MEMORY_LIMIT", "2GB")
+
+
 @contextmanager
 def duckdb_connection(engine: sa.Engine) -> Iterator[Any]:
     """The DuckDB DB-API connection behind a SQLAlchemy connection, closed on exit."""
     raw = engine.raw_connection()
     try:
-        yield raw.driver_connection
+        duck = raw.driver_connection
+        duck.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+        yield duck
     finally:
         raw.close()
 

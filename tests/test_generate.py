@@ -32,6 +32,27 @@ CONTACT_FIELDS = {
 COMPANY_FIELDS = {
     "domain", "company_name", "industry", "employees", "annual_revenue", "country", "as_of",
 }  # fmt: skip
+EVENT_FIELDS = {
+    "event_id", "occurred_at", "email", "visitor_id", "event_type", "url", "duration_seconds",
+    "minutes_attended", "asset", "campaign", "utm_source", "utm_medium", "utm_campaign",
+}  # fmt: skip
+EVENT_TYPES = {
+    "page_view", "email_open", "email_click", "email_unsubscribe", "email_bounce",
+    "webinar_registered", "webinar_attended", "content_download", "form_submit",
+    "demo_request", "pricing_request", "contact_sales_request",
+}  # fmt: skip
+FIELDS = {"contacts": CONTACT_FIELDS, "companies": COMPANY_FIELDS, "events": EVENT_FIELDS}
+REQUIRED = {
+    "contacts": {"email", "captured_at"},
+    "companies": {"domain"},
+    "events": {"occurred_at", "event_type"},
+}
+TIME_FIELD = {"contacts": "captured_at", "companies": "as_of", "events": "occurred_at"}
+VISITOR = re.compile(r"^v-[0-9a-f]{16}$")
+WEB_PATH = re.compile(
+    r"^/(|product|pricing|careers|features/[a-z-]+|blog/[a-z0-9-]+|case-studies/[a-z-]+"
+    r"|docs/[a-z-]+|careers/[a-z-]+|support/[a-z-]+|webinars/[a-z0-9-]+)$"
+)
 # Headers of real CRM exports that no generated file carries (profiles checked against them).
 CRM_HEADERS = {
     "hubspot_contacts": [
@@ -62,6 +83,13 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="module")
+def small_parquet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The same run as ``small`` with the website activity as Parquet."""
+    out = tmp_path_factory.mktemp("small_parquet")
+    return out, generate(leads=300, seed=7, out=out, web_format="parquet")
+
+
+@pytest.fixture(scope="module")
 def profiles() -> dict[str, dict]:
     loaded = {}
     for path in sorted(MAPPINGS.glob("*.yml")):
@@ -73,6 +101,14 @@ def profiles() -> dict[str, dict]:
 def read_csv(path: Path, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[dict]:
     with path.open(encoding=encoding, newline="") as handle:
         return list(csv.DictReader(handle, delimiter=delimiter))
+
+
+def read_jsonl(root: Path, pattern: str) -> list[dict]:
+    return [
+        json.loads(line)
+        for path in sorted(root.glob(pattern))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 # --------------------------------------------------------------------------- generator
@@ -108,6 +144,13 @@ def test_every_family_present_and_counted(small: tuple[Path, dict]) -> None:
     assert "cards/business_cards_bigdata-madrid-2026.csv" in files
     assert "subscriptions/newsletter_subscribers.jsonl" in files
     assert "firmographics/companies.parquet" in files
+    months = [f"2026-{m:02d}" for m in range(1, 11)]
+    assert sorted(f for f in files if f.startswith("web/")) == [
+        f"web/site_activity_{m}.jsonl" for m in months
+    ]
+    assert sorted(f for f in files if f.startswith("email/")) == [
+        f"email/email_engagement_{m}.csv" for m in months
+    ]
     assert files["_truth/people.parquet"] == 300
     assert set(files) == set(files_of(out))
     for rel, rows in files.items():
@@ -130,8 +173,12 @@ def test_headers_exact(small: tuple[Path, dict]) -> None:
     assert form.startswith(b"Submission ID,Submitted At,Form,Page URL,First Name,Last Name,")
     assert form.splitlines()[0].decode().split(",") == gen.FORMS_HEADER
     assert b"\r\n" not in form
+    assert gen.FORMS_HEADER[-1] == "Visitor ID"
     webinar = next((out / "events").glob("webinar_*.csv")).read_text(encoding="utf-8")
     assert webinar.splitlines()[0] == ",".join(gen.WEBINAR_HEADER)
+    email = (out / "email/email_engagement_2026-05.csv").read_bytes()
+    assert email.startswith(b"Event ID,Email Address,Event,Timestamp,Campaign Name,Link URL\n")
+    assert b"\r\n" not in email
 
 
 def test_tradeshow_has_bom_and_semicolons(small: tuple[Path, dict]) -> None:
@@ -199,8 +246,12 @@ def test_parquet_schemas(small: tuple[Path, dict]) -> None:
         ("segment", pa.string()),
         ("propensity", pa.float64()),
         ("first_seen_at", pa.timestamp("us", tz="UTC")),
+        ("visitor_ids", pa.list_(pa.string())),
     ]:
         assert truth.schema.field(name).type == typ, name
+    visitors = [v for vs in truth.column("visitor_ids").to_pylist() for v in vs]
+    assert all(VISITOR.match(v) for v in visitors)
+    assert len(set(visitors)) == len(visitors) >= 300
     emails = truth.column("email").to_pylist()
     assert len(set(emails)) == len(emails) == 300
     assert all(EMAIL.match(e) for e in emails)
@@ -247,6 +298,195 @@ def test_sample_has_every_kind_of_broken_row() -> None:
     assert any(" " in e.strip() for e in emails)
 
 
+def test_forms_carry_visitor_ids_and_contact_sales(small: tuple[Path, dict]) -> None:
+    out = small[0]
+    forms = [r for p in sorted((out / "forms").glob("*.csv")) for r in read_csv(p)]
+    visitors = [r["Visitor ID"] for r in forms]
+    assert all(v == "" or VISITOR.match(v) for v in visitors)
+    assert 0 < visitors.count("") < 0.15 * len(visitors)  # cookies refused
+    assert {r["Form"] for r in forms} == set(gen.FORMS)
+    truth = pq.read_table(out / "_truth/people.parquet").to_pylist()
+    owner = {v: t["email"] for t in truth for v in t["visitor_ids"]}
+    for r in forms:  # a form's browser is one of the submitter's
+        email = r["Email"].strip().lower()
+        if r["Visitor ID"] and EMAIL.match(email) and email in owner.values():
+            assert owner[r["Visitor ID"]] == email
+
+
+def test_web_activity_jsonl(small: tuple[Path, dict]) -> None:
+    out = small[0]
+    events = read_jsonl(out, "web/*.jsonl")
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+    for e in events:
+        assert set(e) == {
+            "messageId", "timestamp", "anonymousId", "userId", "event", "properties", "context",
+        }  # fmt: skip
+        assert e["event"] == "Page Viewed"
+        assert set(e["properties"]) == {"url", "path", "time_on_page_seconds", "title"}
+        props = e["properties"]
+        assert WEB_PATH.match(props["path"]), props["path"]
+        assert props["url"].split("?")[0] == gen.SITE + props["path"]
+        if "?" in props["url"]:
+            assert set(e["context"]) == {"campaign"}
+            assert f"utm_campaign={e['context']['campaign']['name']}" in props["url"]
+        else:
+            assert e["context"] == {}
+        assert e["anonymousId"] is None or VISITOR.match(e["anonymousId"])
+        assert e["userId"] is None or EMAIL.match(e["userId"])
+    ok = [e for e in events if stamp.match(e["timestamp"])]
+    # Broken rows: about 1 % each of no ids, bad timestamps, non-numeric time on page.
+    no_ids = [e for e in events if e["anonymousId"] is None and e["userId"] is None]
+    bad_time = [e for e in events if e["timestamp"] == "Invalid Date"]
+    nan = [e for e in events if e["properties"]["time_on_page_seconds"] == "NaN"]
+    assert len(ok) + len(bad_time) == len(events)
+    for rows in (no_ids, bad_time, nan):
+        assert 0 < len(rows) < 0.02 * len(events)
+    # Most views are anonymous; identified ones are a minority but present.
+    identified = sum(e["userId"] is not None for e in events)
+    assert 0.05 * len(events) < identified < 0.5 * len(events)
+    # Anonymous views of a browser before it submitted a form: what the pipeline stitches.
+    forms = [r for p in sorted((out / "forms").glob("*.csv")) for r in read_csv(p)]
+    submitted: dict[str, str] = {}
+    for r in forms:
+        if r["Visitor ID"] and r["Submitted At"][:1].isdigit():
+            at = r["Submitted At"].replace(" ", "T")
+            submitted[r["Visitor ID"]] = min(submitted.get(r["Visitor ID"], at), at)
+    earlier = [
+        e
+        for e in ok
+        if e["userId"] is None
+        and e["anonymousId"] in submitted
+        and e["timestamp"] < submitted[e["anonymousId"]]
+    ]
+    assert len(earlier) > 0.1 * len(events)
+    # Never-identified visitors exist too.
+    truth = pq.read_table(out / "_truth/people.parquet").column("visitor_ids").to_pylist()
+    known = {v for vs in truth for v in vs}
+    assert any(e["anonymousId"] and e["anonymousId"] not in known for e in events)
+
+
+def test_json_paths_resolve_in_duckdb(small: tuple[Path, dict], profiles: dict[str, dict]) -> None:
+    files = str(small[0] / "web" / "*.jsonl")
+    columns = profiles["web_activity"]["columns"]
+    con = duckdb.connect()
+    for field, path in columns.items():
+        key = path if path.startswith("$") else f'$."{path}"'
+        n, total = con.execute(
+            f"select count(json_extract_string(line, '{key}')), count(*) from read_csv(?, "
+            "header = false, columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', "
+            "escape = '')",
+            [files],
+        ).fetchone()
+        assert n > 0, (field, path)
+        if field in ("occurred_at", "event_type", "url", "event_id"):
+            assert n == total, (field, path)
+
+
+def test_email_engagement_csv(small: tuple[Path, dict]) -> None:
+    rows = [r for p in sorted((small[0] / "email").glob("*.csv")) for r in read_csv(p)]
+    assert rows
+    assert {r["Event"] for r in rows} == set(gen.ESP_EVENTS)
+    stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    assert all(stamp.match(r["Timestamp"]) for r in rows)
+    zero = [r for r in rows if r["Timestamp"] == "0000-00-00T00:00:00Z"]
+    blank = [r for r in rows if r["Email Address"] == ""]
+    assert 0 < len(zero) < 0.02 * len(rows) and 0 < len(blank) < 0.02 * len(rows)
+    assert all(EMAIL.match(r["Email Address"]) for r in rows if r["Email Address"])
+    for r in rows:
+        if r["Event"] == "click":
+            assert r["Link URL"].startswith(gen.SITE + "/") and "utm_medium=email" in r["Link URL"]
+        else:
+            assert r["Link URL"] == ""
+    opens = sum(r["Event"] == "open" for r in rows)
+    assert opens > len(rows) / 2  # opens dominate, as in any ESP export
+    ids = [r["Event ID"] for r in rows]
+    assert len(set(ids)) == len(ids)
+
+
+def test_web_parquet_has_the_same_events(
+    small: tuple[Path, dict], small_parquet: tuple[Path, dict], tmp_path: Path
+) -> None:
+    (out, summary), (pout, psummary) = small, small_parquet
+    assert {k: v for k, v in summary["files"].items() if not k.startswith("web/")} == {
+        k: v for k, v in psummary["files"].items() if not k.startswith("web/")
+    }
+    table = pq.read_table(pout / "web")
+    assert table.schema.remove_metadata() == gen.WEB_SCHEMA
+    events = read_jsonl(out, "web/*.jsonl")
+    assert table.num_rows == len(events)
+    rows = table.to_pylist()
+    for e, r in zip(events, rows, strict=True):
+        assert r["message_id"] == e["messageId"]
+        assert r["anonymous_id"] == e["anonymousId"] and r["user_id"] == e["userId"]
+        assert r["url"] == e["properties"]["url"] and r["title"] == e["properties"]["title"]
+        if e["timestamp"] == "Invalid Date":
+            assert r["timestamp"] is None
+        else:
+            assert r["timestamp"].isoformat(timespec="milliseconds") == (
+                e["timestamp"].replace("Z", "+00:00")
+            )
+        seconds = e["properties"]["time_on_page_seconds"]
+        assert r["time_on_page_seconds"] == (None if seconds == "NaN" else seconds)
+        assert r["campaign_name"] == e["context"].get("campaign", {}).get("name")
+    again = generate(leads=300, seed=7, out=tmp_path, web_format="parquet")
+    assert again == psummary
+    web = {k: v for k, v in files_of(tmp_path).items() if k.startswith("web/")}
+    assert web == {k: v for k, v in files_of(pout).items() if k.startswith("web/")}
+    with pytest.raises(ValueError, match="web_format"):
+        generate(leads=3, seed=1, out=tmp_path / "x", web_format="csv")
+
+
+def test_heavy_visitors_come_with_scale(tmp_path: Path) -> None:
+    """One heavy visitor per HEAVY_EVERY leads: the first is a bot-like scraper nobody
+    identifies, with tens of thousands of page views and almost no time on page."""
+    generate(leads=gen.HEAVY_EVERY, seed=3, out=tmp_path, web_format="parquet")
+    con = duckdb.connect()
+    top = con.execute(
+        f"select anonymous_id, count(*), max(time_on_page_seconds), count(user_id) "
+        f"from read_parquet('{tmp_path}/web/*.parquet') group by 1 order by 2 desc limit 2"
+    ).fetchall()
+    (visitor, views, longest, identified), runner_up = top
+    assert views >= 25_000 and longest <= 2 and identified == 0
+    assert runner_up[1] < 1_000
+    truth = pq.read_table(tmp_path / "_truth/people.parquet").column("visitor_ids").to_pylist()
+    assert visitor not in {v for vs in truth for v in vs}
+
+
+def test_generated_files_load_with_the_real_loader(
+    small: tuple[Path, dict], small_parquet: tuple[Path, dict], tmp_path: Path
+) -> None:
+    from flows import ingest
+    from flows.mapping import load_profiles
+    from flows.settings import Warehouse
+    from flows.warehouse import ensure_raw_schema, make_engine
+
+    for out, _ in (small, small_parquet):
+        warehouse = Warehouse.from_env(f"duckdb:///{tmp_path / (out.name + '.duckdb')}")
+        engine = make_engine(warehouse)
+        try:
+            ensure_raw_schema(engine)
+            fs, root = ingest.open_landing(out)
+            planned, unmapped = ingest.plan_files(fs, root, load_profiles(MAPPINGS))
+            assert not unmapped
+            batch = ingest.new_batch_id()
+            results = [
+                ingest.load_file(engine, warehouse, fs, root, r, p, batch) for r, p in planned
+            ]
+        finally:
+            engine.dispose()
+        by_profile: dict[str, list[int]] = {}
+        for r in results:
+            assert r.status == "loaded", (r.source_file, r.mapping, r.error)
+            counts = by_profile.setdefault(r.mapping, [0, 0])
+            counts[0] += r.rows_read
+            counts[1] += r.rows_quarantined
+        events = ("form_events", "email_engagement", "webinar_attendance")
+        events += ("web_activity_parquet",) if out == small_parquet[0] else ("web_activity",)
+        for name in events:
+            read, quarantined = by_profile[name]
+            assert read > 0 and quarantined <= 0.03 * read, (name, read, quarantined)
+
+
 def test_timestamps_within_period(small: tuple[Path, dict]) -> None:
     truth = pq.read_table(small[0] / "_truth/people.parquet")
     seen = truth.column("first_seen_at").to_pylist()
@@ -273,6 +513,12 @@ def test_other_period_and_tiny_run(tmp_path: Path) -> None:
         "forms/web_form_submissions_2025-12.csv",
     ]
     assert summary["files"]["_truth/people.parquet"] == 5
+    assert sorted(f for f in summary["files"] if f.startswith(("web/", "email/"))) == [
+        "email/email_engagement_2025-11.csv",
+        "email/email_engagement_2025-12.csv",
+        "web/site_activity_2025-11.jsonl",
+        "web/site_activity_2025-12.jsonl",
+    ]
 
 
 # --------------------------------------------------------------------------- committed sample
@@ -293,7 +539,7 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
 
 def test_sample_size_and_distinct_emails() -> None:
     size = sum(len(b) for b in files_of(SAMPLE).values())
-    assert size < 1_500_000
+    assert size < 3_200_000
     emails: set[str] = set()
     for p in (SAMPLE / "forms").glob("*.csv"):
         emails |= {r["Email"].strip().lower() for r in read_csv(p)}
@@ -335,6 +581,51 @@ def test_sample_propensity_drives_behaviour() -> None:
     assert attend[-1][1] > attend[0][1] + 0.2
 
 
+def test_sample_activity_rises_with_propensity() -> None:
+    """Page views (all of a person's browsers), pricing views and e-mail clicks per open
+    rise by propensity quintile; low-propensity people mostly open e-mails."""
+    con = duckdb.connect()
+    truth = f"read_parquet('{SAMPLE / '_truth/people.parquet'}')"
+    web = f"read_json('{SAMPLE / 'web'}/*.jsonl', format = 'newline_delimited', columns = " + (
+        "{anonymousId: 'VARCHAR', properties: 'STRUCT(path VARCHAR)'})"
+    )
+    email = f"read_csv('{SAMPLE / 'email'}/*.csv', all_varchar = true)"
+    rows = con.execute(
+        f"""
+        with t as (select person_id, email, visitor_ids,
+                          ntile(5) over (order by propensity) as q from {truth}),
+        v as (select person_id, unnest(visitor_ids) as visitor from t),
+        pv as (select v.person_id, count(*) as views,
+                      count(*) filter (where w.properties.path = '/pricing') as pricing
+               from {web} w join v on w.anonymousId = v.visitor group by 1),
+        em as (select lower(e."Email Address") as email,
+                      count(*) filter (where "Event" = 'open') as opens,
+                      count(*) filter (where "Event" = 'click') as clicks
+               from {email} e group by 1)
+        select q, avg(coalesce(views, 0)), avg(coalesce(pricing, 0)),
+               sum(clicks) / sum(opens), avg(coalesce(opens, 0))
+        from t left join pv using (person_id) left join em using (email)
+        group by q order by q
+        """
+    ).fetchall()
+    low, high = rows[0], rows[-1]
+    assert high[1] > 3 * low[1]
+    assert high[2] > 5 * low[2]
+    assert high[3] > 2 * low[3]
+    assert low[4] > low[1] * 0.8  # opens are the bulk of low-propensity activity
+
+
+def test_sample_has_broken_event_rows() -> None:
+    web = read_jsonl(SAMPLE, "web/*.jsonl")
+    assert any(e["timestamp"] == "Invalid Date" for e in web)
+    assert any(e["properties"]["time_on_page_seconds"] == "NaN" for e in web)
+    assert any(e["anonymousId"] is None and e["userId"] is None for e in web)
+    rows = [r for p in sorted((SAMPLE / "email").glob("*.csv")) for r in read_csv(p)]
+    assert any(r["Timestamp"].startswith("0000-00-00") for r in rows)
+    assert any(r["Email Address"] == "" for r in rows)
+    assert any(r["Event"] in ("unsubscribe", "hard_bounce") for r in rows)
+
+
 # --------------------------------------------------------------------------- mapping profiles
 
 
@@ -342,16 +633,34 @@ def test_profiles_have_expected_shape(profiles: dict[str, dict]) -> None:
     assert set(profiles) == {
         "web_forms", "tradeshow_registrations", "webinar_registrations", "business_cards",
         "newsletter_subscribers", "firmographics", "hubspot_contacts", "salesforce_leads",
+        "form_events", "web_activity", "web_activity_parquet", "email_engagement",
+        "webinar_attendance",
     }  # fmt: skip
     keys = {"name", "description", "entity", "source_type", "match", "format", "csv",
-            "timestamp_formats", "timezone", "columns", "constants", "required"}  # fmt: skip
+            "timestamp_formats", "timezone", "columns", "constants", "values",
+            "required"}  # fmt: skip
     for name, p in profiles.items():
         assert set(p) <= keys, name
         assert (MAPPINGS / f"{name}.yml").exists()
-        fields = CONTACT_FIELDS if p["entity"] == "contacts" else COMPANY_FIELDS
+        fields = FIELDS[p["entity"]]
         assert set(p["columns"]) | set(p.get("constants", {})) <= fields, name
-        required = {"email", "captured_at"} if p["entity"] == "contacts" else {"domain"}
-        assert required <= set(p["columns"]), name
+        assert REQUIRED[p["entity"]] <= set(p["columns"]), name
+        if p["entity"] == "events":
+            assert {"email", "visitor_id"} & set(p["columns"]), name
+            assert set(p["values"]) == {"event_type"}, name
+            assert set(p["values"]["event_type"].values()) <= EVENT_TYPES, name
+            assert all(isinstance(k, str) for k in p["values"]["event_type"]), name
+
+
+def test_profiles_load_with_the_mapping_model() -> None:
+    from flows.mapping import load_profiles
+
+    loaded = {p.name: p for p in load_profiles(MAPPINGS)}
+    assert loaded["webinar_attendance"].values["event_type"] == {
+        "Yes": "webinar_attended",
+        "No": "webinar_registered",
+    }
+    assert loaded["web_activity"].columns["url"] == "$.properties.url"
 
 
 def _headers(path: Path, profile: dict) -> list[str]:
@@ -361,6 +670,17 @@ def _headers(path: Path, profile: dict) -> list[str]:
         keys: set[str] = set()
         for line in path.open(encoding="utf-8"):
             keys |= set(json.loads(line))
+        # Nested JSON paths count as present when DuckDB resolves them on some line.
+        paths = sorted(c for c in profile["columns"].values() if c.startswith("$."))
+        if paths:
+            found = duckdb.execute(
+                "select "
+                + ", ".join(f"count(json_extract_string(line, '{q}'))" for q in paths)
+                + " from read_csv(?, header = false, columns = {'line': 'VARCHAR'}, "
+                "delim = '\x1f', quote = '', escape = '')",
+                [str(path)],
+            ).fetchone()
+            keys |= {q for q, n in zip(paths, found, strict=True) if n}
         return sorted(keys)
     opts = profile.get("csv", {})
     raw = path.read_bytes()
@@ -375,11 +695,11 @@ def _headers(path: Path, profile: dict) -> list[str]:
 
 
 def test_profile_columns_exist_in_generated_headers(
-    small: tuple[Path, dict], profiles: dict[str, dict]
+    small: tuple[Path, dict], small_parquet: tuple[Path, dict], profiles: dict[str, dict]
 ) -> None:
-    out, summary = small
     matched: set[str] = set()
     for name, p in profiles.items():
+        out, summary = small_parquet if name == "web_activity_parquet" else small
         paths = [rel for rel in summary["files"] if any(fnmatch(rel, g) for g in p["match"])]
         if name in CRM_HEADERS:
             assert not paths
@@ -391,7 +711,8 @@ def test_profile_columns_exist_in_generated_headers(
             missing = set(p["columns"].values()) - set(header)
             assert not missing, (name, rel, missing)
         matched |= set(paths)
-    landing = {rel for rel in summary["files"] if not rel.startswith("_")}
+    landing = {rel for rel in small[1]["files"] if not rel.startswith("_")}
+    landing |= {rel for rel in small_parquet[1]["files"] if rel.startswith("web/")}
     assert matched == landing
 
 
@@ -401,17 +722,20 @@ def test_profile_timestamp_formats_parse_generated_values(
     out, summary = small
     con = duckdb.connect()
     for p in profiles.values():
-        if p["format"] != "csv" or p["name"] in CRM_HEADERS:
+        if p["format"] == "parquet" or p["name"] in CRM_HEADERS or not p.get("timestamp_formats"):
             continue
-        column = p["columns"]["captured_at"]
+        column = p["columns"][TIME_FIELD[p["entity"]]]
         opts = p.get("csv", {})
         enc = "cp1252" if opts.get("encoding") == "windows-1252" else "utf-8-sig"
-        values = [
-            r[column]
-            for rel in summary["files"]
-            if any(fnmatch(rel, g) for g in p["match"])
-            for r in read_csv(out / rel, opts.get("delimiter", ","), enc)
-        ]
+        rels = [rel for rel in summary["files"] if any(fnmatch(rel, g) for g in p["match"])]
+        if p["format"] == "jsonl":
+            values = [o[column] for rel in rels for o in read_jsonl(out, rel)]
+        else:
+            values = [
+                r[column]
+                for rel in rels
+                for r in read_csv(out / rel, opts.get("delimiter", ","), enc)
+            ]
         tries = ", ".join(f"try_strptime(v, '{f}')" for f in p["timestamp_formats"])
         unparsed = [
             v
@@ -421,7 +745,8 @@ def test_profile_timestamp_formats_parse_generated_values(
             ).fetchall()
         ]
         assert len(unparsed) <= 0.05 * len(values), p["name"]
-        assert all(v in ("", "yesterday") or v.startswith(("30/02", "31/02")) for v in unparsed)
+        broken = ("", "yesterday", "Invalid Date", "0000-00-00T00:00:00Z")
+        assert all(v in broken or v.startswith(("30/02", "31/02")) for v in unparsed), p["name"]
     crm = {
         "hubspot_contacts": "2026-03-14 09:12",
         "salesforce_leads": "2026-03-14T09:12:44.000+0000",

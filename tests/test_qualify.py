@@ -30,19 +30,24 @@ def copy_warehouse(source: Path, tmp_path: Path) -> Path:
 
 def test_sample_run_publishes_every_tier(sample_run):
     summary, path = sample_run
-    assert summary.tiers == {"disqualified": 525, "name": 1103, "profiled": 851}
+    assert summary.tiers == {"disqualified": 525, "mql": 282, "name": 1103, "profiled": 569}
     assert dict(query(path, "select tier, count(*) from marts.leads group by 1")) == summary.tiers
     totals = summary.totals()
-    assert totals["files_loaded"] == 17
+    # 37 files; forms and webinar exports load twice (contacts and events)
+    assert len({f["source_file"] for f in summary.files}) == 37
+    assert totals["files_loaded"] == 50
     assert (
         totals["rows_loaded"]
         == query(
             path,
-            "select (select count(*) from raw.contacts) + (select count(*) from raw.companies)",
+            "select (select count(*) from raw.contacts) + (select count(*) from raw.companies) "
+            "+ (select count(*) from raw.events)",
         )[0][0]
     )
     assert all(g["success"] for g in summary.gates)
-    assert set(summary.published) == {"leads", "lead_source_records"}
+    assert set(summary.published) == {
+        "leads", "lead_source_records", "mql_leads", "lead_score_daily", "lead_score_breakdown",
+    }  # fmt: skip
 
 
 def test_sample_disqualifies_with_reasons_from_the_closed_list(sample_run):
@@ -70,6 +75,8 @@ def test_quarantine_keeps_each_bad_row_with_reason_and_original(sample_run):
     assert len(rows) == summary.totals()["rows_quarantined"] > 0
     assert {r[0] for r in rows} == {
         "malformed email", "missing email", "unparseable captured_at", "missing captured_at",
+        "missing occurred_at", "unparseable occurred_at", "missing email or visitor_id",
+        "non-numeric duration_seconds",
     }  # fmt: skip
     assert all(r[2] and r[3] >= 1 and r[4] for r in rows)
     # The trade show exports 31/02 dates: kept, with the value that failed.
@@ -90,7 +97,7 @@ def test_identity_resolution_merges_variants_and_keeps_accents(sample_run):
         "select lead_id, full_name, source_record_count, company_name, tier from marts.leads "
         "where email = 'jose.nunez@acme-logistics.es'",
     )
-    assert name == "José Núñez" and records > 1 and tier == "profiled"
+    assert name == "José Núñez" and records > 1 and tier == "mql"
     lineage = query(
         path,
         f"select count(*), count(distinct source_file) from marts.lead_source_records "
@@ -161,13 +168,15 @@ def test_bad_files_are_rejected_whole_while_others_load(sample_copy, tmp_path, p
     )
     path = tmp_path / "wh.duckdb"
     summary = qualify(sources=str(sample_copy), warehouse_url=duckdb_url(path))
-    by_file = {f["source_file"]: f for f in summary.files}
-    broken = by_file["forms/web_form_submissions_broken.csv"]
+    by_file = {(f["source_file"], f["mapping"]): f for f in summary.files}
+    broken = by_file["forms/web_form_submissions_broken.csv", "web_forms"]
     assert broken["status"] == "rejected"
     assert "forms/web_form_submissions_broken.csv" in broken["error"]
     assert "'Email'" in broken["error"]
-    assert by_file["cards/business_cards_latin1.csv"]["status"] == "loaded"
-    assert sum(f["status"] == "loaded" for f in summary.files) == 18
+    # The same export still gives its events (their rows lack an e-mail: quarantined).
+    assert by_file["forms/web_form_submissions_broken.csv", "form_events"]["status"] == "loaded"
+    assert by_file["cards/business_cards_latin1.csv", "business_cards"]["status"] == "loaded"
+    assert sum(f["status"] == "loaded" for f in summary.files) == 52
     assert query(
         path,
         "select full_name, company_name from marts.leads where email = 'bego@pena-logistica.es'",
@@ -205,6 +214,18 @@ def test_gate_blocks_a_corrupted_batch_and_marts_stay_as_they_were(sample_run, t
     assert query(
         path, "select count(*) from audit.leads where email like '%@corrupt-export.es'"
     ) == [(3000,)]
-    assert query(path, "select success from ops.gate_results order by checked_at desc limit 1") == [
-        (False,)
-    ]
+    assert query(
+        path,
+        "select success from ops.gate_results where gate = 'profiled' "
+        "order by checked_at desc limit 1",
+    ) == [(False,)]
+
+
+def test_each_run_publishes_a_markdown_artifact(sample_run):
+    from prefect.artifacts import Artifact
+
+    summary, _ = sample_run
+    artifact = Artifact.get("qualify-run")
+    assert artifact is not None and artifact.type == "markdown"
+    assert artifact.data.startswith("# qualify run ")
+    assert "## Gates" in artifact.data and "| profiled | audit.leads |" in artifact.data

@@ -7,11 +7,17 @@ from pathlib import Path
 
 
 def var(name, default=None):
-    """``var('icp')`` is the ICP configuration file, as ``leadflow run`` passes it."""
+    """``var('icp')`` and ``var('scoring')`` are the configuration files, as ``leadflow run``
+    passes them."""
+    config = Path(__file__).resolve().parents[2] / "config"
     if name == "icp":
         from flows.config import load_icp
 
-        return load_icp(Path(__file__).resolve().parents[2] / "config").dbt_var()
+        return load_icp(config).dbt_var()
+    if name == "scoring":
+        from flows.config import load_scoring
+
+        return load_scoring(config).dbt_var()
     return default
 
 

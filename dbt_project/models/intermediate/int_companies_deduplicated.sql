@@ -1,10 +1,13 @@
-{%- set recency = ['as_of', 'loaded_at', 'source_file', 'source_row'] -%}
+{%- set recency = ['recency_rank'] -%}
 
 with
 
 companies as (
 
-    select * from {{ ref('stg_raw__companies') }}
+    select
+        *,
+        row_number() over (order by as_of, loaded_at, source_file, source_row) as recency_rank
+    from {{ ref('stg_raw__companies') }}
     where company_domain is not null
 
 ),

@@ -1,12 +1,16 @@
 {#- Identity resolution: one lead per normalised e-mail address. For each attribute the
     latest non-null value wins (by capture time, then file and line for ties). -#}
-{%- set recency = ['captured_at', 'source_file', 'source_row'] -%}
+{%- set recency = ['recency_rank'] -%}
 
 with
 
 records as (
 
-    select * from {{ ref('stg_raw__contacts') }}
+    select
+        *,
+        -- one integer ordering key: much cheaper to aggregate on than the three columns
+        row_number() over (order by captured_at, source_file, source_row) as recency_rank
+    from {{ ref('stg_raw__contacts') }}
 
 ),
 

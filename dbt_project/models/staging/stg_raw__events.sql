@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'events') }}
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat(["_mapping", "'#'", "_source_file", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"])) }}
+            as event_record_id,
+        nullif(trim(event_id), '') as source_event_id,
+        nullif(lower(trim(email)), '') as email,
+        nullif(trim(visitor_id), '') as visitor_id,
+        lower(trim(event_type)) as event_type,
+        nullif(lower(trim(url)), '') as url,
+        duration_seconds,
+        minutes_attended,
+        nullif(trim(asset), '') as asset,
+        coalesce(nullif(trim(campaign), ''), nullif(trim(utm_campaign), '')) as campaign,
+        nullif(trim(utm_source), '') as utm_source,
+        nullif(trim(utm_medium), '') as utm_medium,
+        occurred_at,
+        cast(occurred_at as date) as occurred_date,
+        _source_type as source_type,
+        _mapping as mapping,
+        _source_file as source_file,
+        _source_row as source_row,
+        _batch_id as batch_id,
+        _loaded_at as loaded_at
+    from source
+
+)
+
+select * from final

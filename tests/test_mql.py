@@ -1,0 +1,197 @@
+"""Engagement scoring and the MQL tier on the sample data, end to end."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from flows.gate import run_gate
+from flows.qualify import qualify
+from flows.settings import DEFAULT_CONFIG_DIR, SAMPLE_SOURCES_DIR, Warehouse
+from tests.conftest import duckdb_url, query
+
+pytestmark = pytest.mark.integration
+
+MARTS = {
+    "leads": "lead_id",
+    "mql_leads": "lead_id",
+    "lead_score_daily": "lead_id, score_date",
+    "lead_score_breakdown": "lead_id, rule_name",
+}
+
+
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    return {t: query(path, f"select * from marts.{t} order by {k}") for t, k in MARTS.items()}
+
+
+def test_sample_has_mqls_whose_breakdown_adds_up(sample_run):
+    summary, path = sample_run
+    assert summary.tiers.get("mql", 0) > 20
+    reasons = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
+    assert set(reasons) == {"hand_raise", "score"}
+    mismatched = query(
+        path,
+        "select l.lead_id, l.engagement_score, coalesce(sum(b.points), 0) from marts.leads l "
+        "left join marts.lead_score_breakdown b on l.lead_id = b.lead_id "
+        "group by l.lead_id, l.engagement_score having l.engagement_score <> coalesce(sum(b.points), 0)",
+    )
+    assert mismatched == []
+    for score, breakdown in query(
+        path,
+        "select engagement_score, engagement_breakdown from marts.mql_leads where engagement_score <> 0",
+    ):
+        parts = [int(p.split(" ", 1)[0]) for p in breakdown.split("; ")]
+        assert sum(parts) == score
+
+
+def test_every_mql_is_profiled_consenting_and_timed_after_capture(sample_run):
+    _, path = sample_run
+    assert query(
+        path,
+        "select count(*) from marts.mql_leads m join marts.leads l using (lead_id) "
+        "where l.profiled_at is null or m.mql_at < l.profiled_at or m.mql_at < l.name_at "
+        "or not l.can_contact or (m.mql_reason = 'score' and m.score_at_mql < m.mql_threshold)",
+    ) == [(0,)]
+    blocked = query(
+        path,
+        "select mql_blocked_reason, count(*) from marts.leads where mql_blocked_reason is not null group by 1",
+    )
+    assert blocked, "the sample has leads that meet the MQL criteria but may not be contacted"
+    assert query(
+        path, "select count(*) from marts.leads where unsubscribed_at is not null and tier = 'mql'"
+    ) == [(0,)]
+
+
+def test_events_of_unknown_people_are_kept_and_repeats_counted_once(sample_run):
+    _, path = sample_run
+    loaded = query(path, "select count(*) from raw.events")[0][0]
+    repeats = query(
+        path,
+        "select coalesce(sum(n - 1), 0) from (select count(*) as n from raw.events "
+        "where event_id is not null group by _mapping, trim(event_id)) where n > 1",
+    )[0][0]
+    assert repeats > 0, "the sample repeats some events (double submits, re-sent page views)"
+    assert query(path, "select count(*) from intermediate.int_events_scored") == [
+        (loaded - repeats,)
+    ]
+    unknown = query(
+        path,
+        "select count(*) from intermediate.int_lead_rule_points_daily p "
+        "where not exists (select 1 from marts.leads l where l.lead_id = p.lead_id)",
+    )[0][0]
+    assert unknown > 0
+
+
+def test_anonymous_activity_is_stitched_to_the_lead(sample_run):
+    _, path = sample_run
+    stitched = query(
+        path,
+        "select count(*), sum(stitched_events) from intermediate.int_lead_rule_points_daily "
+        "where stitched_events > 0",
+    )[0]
+    assert stitched[0] > 0 and stitched[1] > 0
+    # Some MQLs owe part of their score to activity from before they identified themselves.
+    assert (
+        query(
+            path,
+            "select count(distinct p.lead_id) from intermediate.int_lead_rule_points_daily p "
+            "join marts.mql_leads m using (lead_id) join intermediate.int_visitors_identified v "
+            "on v.email = p.email where p.stitched_events > 0 and p.first_occurred_at < v.identified_at",
+        )[0][0]
+        > 0
+    )
+
+
+def test_incremental_runs_equal_a_full_build_and_mql_at_is_stable(sample_run, tmp_path):
+    _, full_path = sample_run
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_SOURCES_DIR, landing)
+    later = tmp_path / "later"
+    held = []
+    for file in sorted(landing.rglob("*")):
+        if file.is_file() and "2026-10" in file.name and not file.parts[-2].startswith("_"):
+            target = later / file.relative_to(landing)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(file, target)
+            held.append(target)
+    assert held, "the sample has files for the last month"
+    path = tmp_path / "wh.duckdb"
+    first = qualify(sources=str(landing), warehouse_url=duckdb_url(path))
+    shutil.copytree(later, landing, dirs_exist_ok=True)
+    second = qualify(sources=str(landing), warehouse_url=duckdb_url(path))
+    assert {
+        f["status"]
+        for f in second.files
+        if f["source_file"] in {str(p.relative_to(later)) for p in held}
+    } == {"loaded"}
+    events_in_first = query(
+        path,
+        "select count(*) from raw.events where _batch_id = ?".replace("?", f"'{first.batch_id}'"),
+    )[0][0]
+    assert 0 < events_in_first < query(path, "select count(*) from raw.events")[0][0]
+    assert snapshot(path) == snapshot(full_path)
+    # A full refresh from the same raw data gives the same history and mql_at values.
+    qualify(sources=str(landing), warehouse_url=duckdb_url(path), full_refresh=True)
+    assert snapshot(path) == snapshot(full_path)
+
+
+def test_raising_the_threshold_makes_fewer_score_mqls(sample_run, tmp_path):
+    summary, source = sample_run
+    path = tmp_path / "wh.duckdb"
+    shutil.copy(source, path)
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    scoring = yaml.safe_load((config / "scoring.yml").read_text(encoding="utf-8"))
+    before = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
+    scoring["mql_threshold"] += 30
+    (config / "scoring.yml").write_text(yaml.safe_dump(scoring), encoding="utf-8")
+    stricter = qualify(
+        sources=str(SAMPLE_SOURCES_DIR), warehouse_url=duckdb_url(path), config=str(config)
+    )
+    after = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
+    assert after.get("score", 0) < before["score"]
+    assert stricter.tiers["mql"] < summary.tiers["mql"]
+    scoring["mql_threshold"] -= 50  # 20 below the default
+    (config / "scoring.yml").write_text(yaml.safe_dump(scoring), encoding="utf-8")
+    looser = qualify(
+        sources=str(SAMPLE_SOURCES_DIR), warehouse_url=duckdb_url(path), config=str(config)
+    )
+    assert looser.tiers["mql"] > summary.tiers["mql"]
+
+
+def test_mql_gate_passes_the_sample_and_blocks_a_broken_build(sample_run, tmp_path):
+    _, source = sample_run
+    path = tmp_path / "wh.duckdb"
+    shutil.copy(source, path)
+    warehouse = Warehouse.from_env(duckdb_url(path))
+    assert run_gate(warehouse, "mql").success
+    con = duckdb.connect(str(path))
+    try:
+        # an MQL without consent, a score MQL below the threshold, a breakdown that no
+        # longer adds up
+        con.execute(
+            "update audit.leads set can_contact = false "
+            "where lead_id = (select min(lead_id) from audit.mql_leads)"
+        )
+        con.execute(
+            "update audit.mql_leads set score_at_mql = 1 "
+            "where lead_id = (select max(lead_id) from audit.mql_leads where mql_reason = 'score')"
+        )
+        con.execute(
+            "update audit.lead_score_breakdown set points = points + 1 "
+            "where lead_id = (select max(lead_id) from audit.mql_leads where engagement_score > 0)"
+        )
+    finally:
+        con.close()
+    result = run_gate(warehouse, "mql")
+    assert not result.success
+    failed = {f.description: f.unexpected_count for f in result.failed}
+    assert failed == {
+        "every MQL is profiled (before its mql_at) and may be contacted": 1,
+        "score-based MQLs reached the threshold": 1,
+        "the score breakdown adds up to the engagement score": 1,
+    }
