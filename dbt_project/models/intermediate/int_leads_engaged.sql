@@ -2,9 +2,11 @@
     be contacted, and either its engagement score reaches the threshold or it raises its
     hand (demo / pricing / contact-sales request). mql_at is the first moment both held,
     from event timestamps: a later drop in score does not undo it. -#}
-{%- set config = scoring() -%}
-{%- set window = config.window_days -%}
-{%- set threshold = config.mql_threshold -%}
+{{ config(materialized='view') }}
+{#- A view: only marts.leads reads it, so it is computed once there, not written twice. -#}
+{%- set scoring_config = scoring() -%}
+{%- set window = scoring_config.window_days -%}
+{%- set threshold = scoring_config.mql_threshold -%}
 
 with
 
@@ -72,7 +74,7 @@ hand_raises as (
     inner join leads
         on points.lead_id = leads.lead_id
     where
-        {{ in_list('points.event_type', config.hand_raise) }}
+        {{ in_list('points.event_type', scoring_config.hand_raise) }}
         and leads.profiled_at is not null
         and points.last_occurred_at >= {{ dbt.dateadd('day', -window, 'leads.profiled_at') }}
     group by points.lead_id
@@ -131,7 +133,7 @@ combined as (
         end as score_mql_at,
         case
             when activity.unsubscribed_at is not null then false
-            when leads.has_consent is null then {{ 'false' if config.consent.require_explicit else 'true' }}
+            when leads.has_consent is null then {{ 'false' if scoring_config.consent.require_explicit else 'true' }}
             else leads.has_consent
         end as can_contact
     from leads

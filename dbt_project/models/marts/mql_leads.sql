@@ -1,5 +1,5 @@
 {#- Marketing's MQL list: one row per MQL, who, since when, why. -#}
-{%- set config = scoring() -%}
+{%- set scoring_config = scoring() -%}
 
 with
 
@@ -32,7 +32,7 @@ final as (
         leads.fit_score,
         leads.engagement_score,
         leads.score_at_mql,
-        cast({{ config.mql_threshold }} as {{ dbt.type_int() }}) as mql_threshold,
+        cast({{ scoring_config.mql_threshold }} as {{ dbt.type_int() }}) as mql_threshold,
         leads.mql_at,
         leads.mql_reason,
         leads.engagement_breakdown,
