@@ -54,9 +54,18 @@ def _print_summary(summary: object) -> None:
     print(f"  {'total':<14}{total:>10,}")
 
 
+def _quiet_logs() -> None:
+    # Before Prefect and dbt are imported: only warnings from Prefect, no dbt event log.
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    os.environ["DBT_QUIET"] = "true"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the qualify flow."""
+    if args.quiet:
+        _quiet_logs()
     from flows.gate import GateFailed
+    from flows.lock import WarehouseBusy
     from flows.qualify import qualify
 
     try:
@@ -65,10 +74,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             warehouse_url=args.warehouse_url,
             config=args.config,
             mappings=args.mappings,
+            full_refresh=args.full_refresh,
+            lock_timeout=args.lock_timeout,
         )
     except GateFailed as exc:
         print(f"\nleadflow run failed: {exc}", file=sys.stderr)
         return 1
+    except WarehouseBusy as exc:
+        print(f"\nleadflow run refused: {exc}", file=sys.stderr)
+        return 3
     if args.json:
         from dataclasses import asdict
 
@@ -84,6 +98,37 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     summary = generate(leads=args.leads, seed=args.seed, out=Path(args.out))
     print(json.dumps(summary, default=str, indent=2))
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Run one query on the warehouse (read-only on DuckDB) and print the result."""
+    from flows.settings import Warehouse
+
+    warehouse = Warehouse.from_env(args.warehouse_url)
+    if warehouse.backend == "duckdb":
+        import duckdb
+
+        if not warehouse.duckdb_path.is_file():
+            print(f"leadflow sql: {warehouse.duckdb_path} does not exist yet", file=sys.stderr)
+            return 2
+        con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+        try:
+            relation = con.sql(args.query)
+            if relation is not None:
+                relation.show(max_rows=args.max_rows, max_width=args.max_width)
+        finally:
+            con.close()
+        return 0
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        result = conn.execute(sa.text(args.query))
+        if result.returns_rows:
+            print("\t".join(result.keys()))
+            for row in result.fetchmany(args.max_rows):
+                print("\t".join("" if v is None else str(v) for v in row))
     return 0
 
 
@@ -115,8 +160,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--mappings", help="column-mapping profiles folder (default: sources/mappings)"
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every incremental dbt model from raw (already loaded files stay loaded)",
+    )
+    run.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait this long for another run on the same warehouse to finish "
+        "(default 0: refuse at once, exit code 3)",
+    )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument(
+        "--quiet", action="store_true", help="print only the final summary (and warnings)"
+    )
     run.set_defaults(func=cmd_run)
+
+    sql = sub.add_parser(
+        "sql",
+        help="run a query on the warehouse and print the result",
+        description="Run one SQL query on the warehouse (DuckDB is opened read-only).",
+    )
+    sql.add_argument(
+        "query", help='the SQL to run, e.g. "select tier, count(*) from marts.leads group by 1"'
+    )
+    sql.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+    sql.add_argument("--max-width", type=int, default=160, help="table width (DuckDB)")
+    sql.set_defaults(func=cmd_sql)
 
     gen = sub.add_parser(
         "generate",

@@ -5,6 +5,7 @@ Run it with ``leadflow run`` or ``python flows/qualify.py``.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,17 @@ from flows import gate as gates
 from flows.config import load_icp, load_scoring
 from flows.dbt import run_dbt, scoring_changed
 from flows.ingest import FileResult, load_file, new_batch_id, open_landing, plan_files
+from flows.lock import warehouse_lock
 from flows.mapping import MappingProfile, load_profiles
+from flows.notify import failure_payload, send
 from flows.publish import mart_tables, publish, tier_counts
-from flows.settings import MAPPINGS_DIR, SAMPLE_SOURCES_DIR, Warehouse, config_dir
+from flows.settings import (
+    MAPPINGS_DIR,
+    SAMPLE_SOURCES_DIR,
+    ConfigurationError,
+    Warehouse,
+    config_dir,
+)
 from flows.warehouse import ensure_raw_schema, make_engine
 
 
@@ -46,13 +55,59 @@ class RunSummary:
         return out
 
 
-@task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE)
+RETRY_DELAYS_ENV = "LEADFLOW_RETRY_DELAYS"
+# Errors that retrying cannot fix: the file is not there or not ours to read.
+PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def retry_delays() -> list[float]:
+    """Seconds between ``ingest_file`` attempts (``LEADFLOW_RETRY_DELAYS``, default 2,5,15)."""
+    raw = os.environ.get(RETRY_DELAYS_ENV, "2,5,15")
+    try:
+        delays = [float(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        delays = []
+    if not delays or any(d < 0 for d in delays):
+        raise ConfigurationError(
+            f"{RETRY_DELAYS_ENV}={raw!r}: expected comma-separated seconds, e.g. 2,5,15"
+        )
+    return delays
+
+
+class LandingFileUnreadable(OSError):
+    """A landing file is missing or not readable: retrying will not help."""
+
+
+def retry_on_transient_io(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only transient I/O errors (connection, timeout, other OSErrors)."""
+    exc = state.data if isinstance(state.data, BaseException) else None
+    if exc is None:
+        try:
+            exc = state.result(raise_on_failure=False)
+        except Exception:
+            return False
+    if isinstance(exc, (LandingFileUnreadable, *PERMANENT_IO_ERRORS)):
+        return False
+    return isinstance(exc, ConnectionError | TimeoutError | OSError)
+
+
+@task(
+    retries=3,
+    retry_delay_seconds=[2, 5, 15],
+    retry_condition_fn=retry_on_transient_io,
+    cache_policy=NO_CACHE,
+)
 def ingest_file(
     warehouse: Warehouse, landing: str, relative: str, profile: MappingProfile, batch_id: str
 ) -> FileResult:
-    """Load one landing file into ``raw`` (retried on I/O errors only)."""
+    """Load one landing file into ``raw`` (retried on transient I/O errors only)."""
     fs, root = open_landing(landing)
-    result = load_file(make_engine(warehouse), warehouse, fs, root, relative, profile, batch_id)
+    try:
+        result = load_file(make_engine(warehouse), warehouse, fs, root, relative, profile, batch_id)
+    except PERMANENT_IO_ERRORS as exc:
+        raise LandingFileUnreadable(
+            f"landing file {relative} cannot be read ({type(exc).__name__}: {exc})"
+        ) from exc
     logger = get_run_logger()
     if result.status == "rejected":
         logger.warning("batch %s: rejected %s", batch_id, result.error)
@@ -136,6 +191,25 @@ def publish_run_artifact(summary: RunSummary, published: bool) -> None:
     )
 
 
+def notify_failure(summary: RunSummary, warehouse: Warehouse | None, error: Exception) -> None:
+    """POST the failed run's summary to the webhook, if one is set; never raises."""
+    from prefect.runtime import flow_run
+
+    logger = get_run_logger()
+    try:
+        payload = failure_payload(
+            flow_run={"id": str(flow_run.id), "name": flow_run.name, "flow": "qualify"},
+            batch_id=summary.batch_id,
+            warehouse=warehouse,
+            error=error,
+            gates=summary.gates,
+            files=summary.totals(),
+        )
+        send(payload, logger=logger)
+    except Exception as exc:  # a notification problem must not hide the run's own error
+        logger.warning("failure notification not sent: %s", type(exc).__name__)
+
+
 @flow(name="qualify", log_prints=True)
 def qualify(
     sources: str | None = None,
@@ -143,25 +217,48 @@ def qualify(
     config: str | None = None,
     mappings: str | None = None,
     full_refresh: bool = False,
+    lock_timeout: float = 0,
 ) -> RunSummary:
-    """Qualify leads end to end.
+    """Qualify leads end to end, one run per warehouse at a time.
 
     Steps:
+    0. lock: take the warehouse's run lock, waiting up to ``lock_timeout`` seconds;
     1. ingest: load each new landing file into ``raw`` (a task per file; ledger, quarantine);
     2. build: ``dbt build`` of staging, intermediate and the tier tables in ``audit``;
        incremental models score only new events, unless ``full_refresh`` is set or the
        scoring rules changed since the last build;
     3. gate: validate each tier table with its GX suite (results in ``ops.gate_results``);
     4. publish: copy the tier tables to ``marts`` in one transaction, only if every gate passed.
+
+    A failed run POSTs a JSON summary to ``LEADFLOW_NOTIFY_WEBHOOK_URL`` when it is set.
     """
-    warehouse = Warehouse.from_env(warehouse_url)
+    warehouse: Warehouse | None = None
+    summary = RunSummary(batch_id=new_batch_id(), warehouse="")
+    try:
+        warehouse = Warehouse.from_env(warehouse_url)
+        summary.warehouse = warehouse.display_url
+        with warehouse_lock(warehouse, timeout=lock_timeout):
+            return _qualify_locked(summary, warehouse, sources, config, mappings, full_refresh)
+    except Exception as exc:
+        notify_failure(summary, warehouse, exc)
+        raise
+
+
+def _qualify_locked(
+    summary: RunSummary,
+    warehouse: Warehouse,
+    sources: str | None,
+    config: str | None,
+    mappings: str | None,
+    full_refresh: bool,
+) -> RunSummary:
+    """The steps of :func:`qualify`, run while holding the warehouse lock."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
     folder = config_dir(config)
     icp, scoring = load_icp(folder), load_scoring(folder)
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
-    summary = RunSummary(batch_id=new_batch_id(), warehouse=warehouse.display_url)
     logger = get_run_logger()
     logger.info("batch %s: warehouse %s, landing %s", summary.batch_id, summary.warehouse, landing)
 
@@ -172,8 +269,9 @@ def qualify(
         logger.warning(
             "batch %s: skipped %s: %s", summary.batch_id, result.source_file, result.error
         )
+    ingest = ingest_file.with_options(retry_delay_seconds=retry_delays())
     results = [
-        ingest_file(warehouse, landing, relative, profile, summary.batch_id)
+        ingest(warehouse, landing, relative, profile, summary.batch_id)
         for relative, profile in planned
     ]
     summary.files = [r.as_dict() for r in [*results, *unmapped]]

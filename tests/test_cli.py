@@ -10,7 +10,9 @@ import pytest
 from flows.cli import build_parser, main
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["generate", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["run", "--help"], ["generate", "--help"], ["sql", "--help"]]
+)
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
@@ -44,3 +46,23 @@ def test_console_script_generates(tmp_path):
     )  # fmt: skip
     assert '"people": 50' in done.stdout
     assert (out / "firmographics" / "companies.parquet").is_file()
+
+
+def test_sql_prints_a_query_result(tmp_path, capsys):
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create table marts.leads as select * from range(2479) t(n)")
+    con.close()
+    code = main(
+        ["sql", "select count(*) as n from marts.leads", "--warehouse-url", f"duckdb:///{path}"]
+    )
+    assert code == 0
+    assert "2479" in capsys.readouterr().out
+
+
+def test_sql_on_a_missing_warehouse_says_so(tmp_path, capsys):
+    code = main(["sql", "select 1", "--warehouse-url", f"duckdb:///{tmp_path}/none.duckdb"])
+    assert code == 2
+    assert "does not exist yet" in capsys.readouterr().err
