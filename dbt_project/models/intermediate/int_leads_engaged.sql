@@ -104,11 +104,13 @@ crossing_times as (
         score_crossings.mql_day,
         max(points.last_occurred_at) as last_event_at
     from score_crossings
+    -- the day's last scored activity (the score can also rise on a day whose only activity
+    -- scores nothing or less, when negative points leave the window)
     left join points
         on
             score_crossings.lead_id = points.lead_id
             and score_crossings.mql_day = points.day_number
-            and points.points > 0
+            and points.rule_name is not null
     group by score_crossings.lead_id, score_crossings.mql_day
 
 ),
