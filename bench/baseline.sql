@@ -1293,8 +1293,10 @@ crossing_times as (
         c.mql_day,
         max(p.last_occurred_at) as last_event_at
     from score_crossings as c
+    -- the day's last scored activity (the score can also rise on a day whose only activity
+    -- scores nothing or less, when negative points leave the window)
     left join lead_rule_points_daily as p
-        on c.lead_id = p.lead_id and c.mql_day = p.day_number and p.points > 0
+        on c.lead_id = p.lead_id and c.mql_day = p.day_number and p.rule_name is not null
     group by c.lead_id, c.mql_day
 ),
 

@@ -298,7 +298,15 @@ def run_pipeline(
         copy = workdir / "logs" / f"{name}_dbt_run_results.json"
         shutil.copyfile(DBT_RUN_RESULTS, copy)
         result["dbt"] = dbt_timings(copy, started_at, datetime.now(UTC))
-    if measured.returncode != 0 or summary is None:
+    stderr = Path(measured.stderr_path).read_text(encoding="utf-8", errors="replace")
+    blocked = GATE_BLOCKED in stderr
+    if summary is None and blocked:
+        # A gate blocked publication: every step but publish ran. No JSON summary is printed
+        # then, so the steps come from the flow's log and the counts from the warehouse.
+        summary = _blocked_run_summary(stderr, warehouse)
+        if summary is not None:
+            result["gate_blocked"] = _blocked_message(stderr)
+    if summary is None or (measured.returncode != 0 and not blocked):
         result["error"] = _tail(measured.stderr_path)
         return result
     timings = {step: float(summary["timings"].get(step, 0.0)) for step in STEPS}
@@ -311,6 +319,7 @@ def run_pipeline(
         wall_seconds=measured.wall_seconds,
         cpu_seconds=measured.cpu_seconds,
         steps=timings,
+        steps_source=summary.get("timings_source", "summary"),
         steps_total_seconds=sum(timings.values()),
         overhead_seconds=measured.wall_seconds - sum(timings.values()),
         other_cpu_seconds=measured.other_cpu_seconds,
@@ -322,8 +331,117 @@ def run_pipeline(
         files=statuses,
         gates={g["gate"]: g["success"] for g in summary.get("gates", [])},
         published=summary.get("published", {}),
+        marts_schema="audit" if blocked else "marts",
+        ingest_by_folder=ingest_by_folder(stderr),
     )
     return result
+
+
+GATE_BLOCKED = "gate(s) blocked publication"
+_LOG_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \| \w+ +\| (.*)$")
+
+
+def _blocked_message(stderr: str) -> list[str]:
+    """The lines of the CLI's "leadflow run failed: ... blocked publication" message."""
+    lines = []
+    for line in stderr[stderr.rindex(GATE_BLOCKED) :].splitlines()[:10]:
+        if not line.strip() or _LOG_LINE.match(line):
+            break
+        lines.append(line.rstrip())
+    return lines
+
+
+def steps_from_log(text: str) -> tuple[str, dict[str, float]] | None:
+    """The batch id and the step timings of a run from its Prefect log (``HH:MM:SS.mmm |``
+    lines): ingest from the flow's "batch ...: warehouse" line to the last ingest task,
+    dbt to the end of the build task, gate to the last gate task; publish 0 (not run)."""
+    batch, marks, previous, day = None, {}, 0.0, 0.0
+    for line in text.splitlines():
+        match = _LOG_LINE.match(line)
+        if not match:
+            continue
+        h, m, sec, ms, message = match.groups()
+        t = int(h) * 3600 + int(m) * 60 + int(sec) + int(ms) / 1000 + day
+        if t < previous:  # past midnight
+            day, t = day + 86400, t + 86400
+        previous = t
+        found = re.search(r"batch (\S+): warehouse ", message)
+        if found:
+            batch, marks["start"] = found[1], t
+        elif "Finished in state" in message:
+            for task, mark in (
+                ("ingest_file-", "ingest"),
+                ("build_models-", "dbt"),
+                ("validate_gate-", "gate"),
+            ):
+                if f"Task run '{task}" in message:
+                    marks[mark] = t
+    if batch is None or not {"start", "ingest", "dbt", "gate"} <= set(marks):
+        return None
+    return batch, {
+        "ingest": marks["ingest"] - marks["start"],
+        "dbt": marks["dbt"] - marks["ingest"],
+        "gate": marks["gate"] - marks["dbt"],
+        "publish": 0.0,
+    }
+
+
+def ingest_by_folder(text: str) -> dict[str, dict[str, float]]:
+    """Ingest time per landing folder and file status, from the flow's log: each file's
+    time runs from the end of the previous file's task (or the flow's start line) to the
+    line reporting it. A file two profiles read (forms/) counts twice."""
+    out: dict[str, dict[str, float]] = {}
+    previous = None
+    for line in text.splitlines():
+        match = _LOG_LINE.match(line)
+        if not match:
+            continue
+        h, m, sec, ms, message = match.groups()
+        t = int(h) * 3600 + int(m) * 60 + int(sec) + int(ms) / 1000
+        if re.search(r"batch \S+: warehouse ", message) or "Finished in state" in message:
+            previous = t
+            continue
+        found = re.search(r"batch \S+: (loaded|skipped) (\S+): ", message)
+        if found and previous is not None:
+            key = f"{found[2].split('/')[0]} ({found[1]})"
+            entry = out.setdefault(key, {"files": 0, "seconds": 0.0})
+            entry["files"] += 1
+            entry["seconds"] = round(entry["seconds"] + (t - previous) % 86400, 3)
+    return dict(sorted(out.items(), key=lambda kv: kv[1]["seconds"], reverse=True))
+
+
+def _blocked_run_summary(stderr: str, warehouse: Path) -> dict[str, Any] | None:
+    """What the JSON summary would have said of a run a gate blocked: step timings from
+    the log, files and rows from the load ledger, tiers from ``audit.leads``."""
+    import duckdb
+
+    found = steps_from_log(stderr)
+    if found is None:
+        return None
+    batch, timings = found
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        files = [
+            {"status": status, "entity": entity, "rows_loaded": rows, "rows_quarantined": bad}
+            for status, entity, rows, bad in con.execute(
+                "select status, entity, rows_loaded, rows_quarantined from raw.load_ledger "
+                "where batch_id = ?",
+                [batch],
+            ).fetchall()
+        ]
+        tiers = dict(con.execute("select tier, count(*) from audit.leads group by 1").fetchall())
+        gates = con.execute(
+            "select gate, success from ops.gate_results where run_id = ?", [batch]
+        ).fetchall()
+    finally:
+        con.close()
+    return {
+        "timings": timings,
+        "timings_source": "log (gate blocked publication)",
+        "files": files,
+        "tiers": tiers,
+        "gates": [{"gate": g, "success": ok} for g, ok in gates],
+    }
 
 
 # --------------------------------------------------------------------------- baseline
@@ -479,9 +597,12 @@ def run_baseline(landing: Path, workdir: Path, name: str = "baseline") -> dict[s
 # --------------------------------------------------------------------------- parity
 
 
-def parity(pipeline_db: Path, baseline_db: Path, scratch: Path) -> dict[str, Any]:
+def parity(
+    pipeline_db: Path, baseline_db: Path, scratch: Path, schema: str = "marts"
+) -> dict[str, Any]:
     """Compare the pipeline's warehouse with the baseline's: tiers, mql_at and score per
     lead, every column of the four marts both write, events loaded and quarantine counts.
+    ``schema`` is where the pipeline's marts are: ``audit`` when a gate blocked publication.
     ``match`` is true when nothing differs."""
     import duckdb
 
@@ -496,18 +617,18 @@ def parity(pipeline_db: Path, baseline_db: Path, scratch: Path) -> dict[str, Any
         def rows(sql: str) -> list[tuple[Any, ...]]:
             return con.execute(sql).fetchall()
 
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"pipeline_schema": schema}
         out["tiers"] = {
-            "pipeline": dict(rows("select tier, count(*) from p.marts.leads group by 1")),
+            "pipeline": dict(rows(f"select tier, count(*) from p.{schema}.leads group by 1")),
             "baseline": dict(rows("select tier, count(*) from b.marts.leads group by 1")),
         }
         (only_p, only_b, tier_diff, mql_at_diff, score_diff, samples) = rows(
-            """
+            f"""
             with j as (
                 select p.lead_id as p_id, b.lead_id as b_id, p.tier as p_tier,
                        b.tier as b_tier, p.mql_at as p_mql_at, b.mql_at as b_mql_at,
                        p.engagement_score as p_score, b.engagement_score as b_score
-                from p.marts.leads as p full join b.marts.leads as b using (lead_id)
+                from p.{schema}.leads as p full join b.marts.leads as b using (lead_id)
             )
             select
                 count(*) filter (where b_id is null),
@@ -533,17 +654,19 @@ def parity(pipeline_db: Path, baseline_db: Path, scratch: Path) -> dict[str, Any
         }
         tables: dict[str, Any] = {}
         for table in MART_TABLES:
-            p_cols = [r[0] for r in rows(f"select name from pragma_table_info('p.marts.{table}')")]
+            p_cols = [
+                r[0] for r in rows(f"select name from pragma_table_info('p.{schema}.{table}')")
+            ]
             b_cols = {r[0] for r in rows(f"select name from pragma_table_info('b.marts.{table}')")}
             common = ", ".join(f'"{c}"' for c in p_cols if c in b_cols)
             p_minus_b, b_minus_p, p_rows, b_rows = rows(
                 f"""
                 select
-                    (select count(*) from (select {common} from p.marts.{table}
+                    (select count(*) from (select {common} from p.{schema}.{table}
                                            except all select {common} from b.marts.{table})),
                     (select count(*) from (select {common} from b.marts.{table}
-                                           except all select {common} from p.marts.{table})),
-                    (select count(*) from p.marts.{table}),
+                                           except all select {common} from p.{schema}.{table})),
+                    (select count(*) from p.{schema}.{table}),
                     (select count(*) from b.marts.{table})
                 """
             )[0]
@@ -839,6 +962,16 @@ def _slowest_nodes(run: dict[str, Any], count: int = 5) -> str:
     return nodes + stale
 
 
+def _print_blocked(run: dict[str, Any]) -> None:
+    if run.get("gate_blocked"):
+        print(
+            "    BLOCKED by a gate, so publish did not run (steps from the log, marts compared "
+            "from schema audit):"
+        )
+        for line in run["gate_blocked"][1:]:
+            print(f"      {line.strip()}")
+
+
 def print_summary(report: dict[str, Any]) -> None:
     """A short human summary of the report."""
     p, b = report["pipeline"], report["baseline"]
@@ -871,6 +1004,11 @@ def print_summary(report: dict[str, Any]) -> None:
         f"{p['rows_loaded']:,} rows loaded, {p['events_loaded']:,} of them events"
     )
     print(f"    slowest dbt nodes (s): {_slowest_nodes(p)}")
+    folders = ", ".join(
+        f"{k.split(' ')[0]} {v['seconds']:.1f}" for k, v in p.get("ingest_by_folder", {}).items()
+    )
+    print(f"    ingest by folder (s): {folders}")
+    _print_blocked(p)
     print(
         f"  baseline: {b['wall_seconds']:.1f} s wall (transcode {b['transcode_seconds']:.1f}, "
         f"SQL {b['sql_seconds']:.1f}), peak {b['peak_rss_mb']:,.0f} MB"
@@ -916,6 +1054,7 @@ def print_summary(report: dict[str, Any]) -> None:
                 f"{ip['other_cpu_seconds']:.0f} s"
             )
             print(f"    slowest dbt nodes (s): {_slowest_nodes(ip)}")
+            _print_blocked(ip)
             rb = inc.get("baseline")
             if rb and "error" not in rb:
                 print(f"  baseline on the grown landing: {rb['wall_seconds']:.1f} s wall")
@@ -993,10 +1132,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_parity(args: argparse.Namespace, workdir: Path, baseline_db: Path) -> dict[str, Any]:
+def _check_parity(workdir: Path, baseline_db: Path, schema: str) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        result = parity(workdir / "pipeline.duckdb", baseline_db, workdir / "parity_tmp")
+        result = parity(workdir / "pipeline.duckdb", baseline_db, workdir / "parity_tmp", schema)
     except Exception as exc:  # a measurement: report, do not fail
         result = {"error": f"{type(exc).__name__}: {exc}"}
     finally:
@@ -1030,7 +1169,9 @@ def run_incremental(
         print("running the baseline SQL script on the grown landing (for parity) ...")
         out["baseline"] = run_baseline(overlay, workdir, name="baseline_grown")
         if "error" not in out["baseline"]:
-            out["parity"] = _check_parity(args, workdir, Path(out["baseline"]["database"]))
+            out["parity"] = _check_parity(
+                workdir, Path(out["baseline"]["database"]), out["pipeline"]["marts_schema"]
+            )
     return out
 
 
@@ -1112,7 +1253,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_parity:
                 # The warehouses of the last round (with --repeat, not necessarily the median).
                 print("comparing the pipeline's marts with the baseline's ...")
-                report["parity"] = _check_parity(args, workdir, Path(baseline["database"]))
+                report["parity"] = _check_parity(
+                    workdir, Path(baseline["database"]), pipeline_runs[-1]["marts_schema"]
+                )
             if args.increment > 0:
                 # Needs the last round's full pipeline warehouse, which is still in place.
                 report["incremental"] = run_incremental(args, landing, workdir, pipeline_runs[-1])
@@ -1133,8 +1276,8 @@ def main(argv: list[str] | None = None) -> int:
                     if path.is_dir():
                         shutil.rmtree(path, ignore_errors=True)
                     else:
-                        path.unlink(missing_ok=True)
-                        path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+                        for suffix in ("", ".wal", ".lock"):  # .lock: leadflow's run lock
+                            Path(f"{path}{suffix}").unlink(missing_ok=True)
                 if generated:
                     shutil.rmtree(landing, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
