@@ -93,7 +93,7 @@ def webhook(monkeypatch):
             self.end_headers()
 
         def log_message(self, *args):
-            pass
+            pass  # keep the receiver quiet; the test asserts on `received`
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -114,7 +114,7 @@ def test_duckdb_lock_refuses_a_second_process_and_names_the_holder(tmp_path, hol
     other = holder(url)
     started = time.monotonic()
     with pytest.raises(WarehouseBusy) as busy, warehouse_lock(Warehouse.from_env(url)):
-        pass
+        pass  # not reached: taking the lock must raise (asserted by pytest.raises)
     assert time.monotonic() - started < 1  # lock_timeout 0: refused at once
     message = str(busy.value)
     assert f"warehouse {url}" in message
@@ -136,10 +136,10 @@ def test_duckdb_lock_waits_for_the_holder_and_survives_a_killed_holder(tmp_path,
     # A holder killed with SIGKILL leaves its lock file behind but not its lock.
     holder(url).kill()
     with warehouse_lock(warehouse, timeout=0):
-        pass
+        pass  # acquiring at once is the assertion: a killed holder leaves no lock
     with pytest.raises(WarehouseBusy, match=r"after waiting 0\.5 s"):  # noqa: SIM117
         with warehouse_lock(warehouse), warehouse_lock(warehouse, timeout=0.5):
-            pass
+            pass  # not reached: the second acquisition must time out
 
 
 @pytest.mark.postgres
@@ -165,7 +165,7 @@ def test_postgres_lock_refuses_a_second_run_without_leaking_the_password(
     assert "tok-SECRET" not in caplog.text and "failure notification sent to" in logged
     other.release()
     with warehouse_lock(Warehouse.from_env(url), timeout=2):
-        pass
+        pass  # acquiring after the release is the assertion
 
 
 def test_cli_refuses_while_another_run_holds_the_warehouse(
