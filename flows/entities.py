@@ -28,6 +28,10 @@ class Entity:
     domains: tuple[str, ...] = ()
     # Groups of fields of which at least one must be present.
     one_of: tuple[tuple[str, ...], ...] = ()
+    # Closed lists: a value outside the list (after the profile's value map) rejects the row.
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (field, other field, value): the field is required when the other field has the value.
+    required_when: tuple[tuple[str, str, str], ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,7 +119,102 @@ EVENTS = Entity(
     one_of=(("email", "visitor_id"),),
 )
 
-ENTITIES: dict[str, Entity] = {e.name: e for e in (CONTACTS, COMPANIES, EVENTS)}
+# Why sales (or the ICP) disqualified a lead. The ICP exclusions use the first four.
+DISQUALIFICATION_REASONS = (
+    "competitor",
+    "invalid_contact",
+    "student_or_personal",
+    "out_of_territory",
+    "no_budget",
+    "no_need",
+    "bad_timing",
+    "not_decision_maker",
+    "no_response",
+    "duplicate",
+    "do_not_contact",
+)
+
+SALES_DECISIONS = Entity(
+    name="sales_decisions",
+    fields=(
+        "decision_id",
+        "decided_at",
+        "email",
+        "decision",
+        "reason",
+        "rep",
+        "first_contacted_at",
+        "notes",
+    ),
+    required=("email", "decided_at", "decision"),
+    timestamps=("decided_at", "first_contacted_at"),
+    emails=("email",),
+    choices={"decision": ("accepted", "rejected"), "reason": DISQUALIFICATION_REASONS},
+    required_when=(("reason", "decision", "rejected"),),
+)
+
+ANSWERS = ("yes", "no", "unknown")
+
+QUALIFICATION_ANSWERS = Entity(
+    name="qualification_answers",
+    fields=(
+        "answer_id",
+        "call_id",
+        "answered_at",
+        "email",
+        "criterion",
+        "answer",
+        "timeline_months",
+        "rep",
+        "notes",
+    ),
+    required=("email", "answered_at", "criterion", "answer"),
+    timestamps=("answered_at",),
+    integers=("timeline_months",),
+    emails=("email",),
+    choices={"answer": ANSWERS},
+)
+
+OPPORTUNITY_STAGES = ("proposal", "negotiation", "closed_won", "closed_lost")
+
+OPPORTUNITIES = Entity(
+    name="opportunities",
+    fields=(
+        "opportunity_id",
+        "opportunity_name",
+        "email",
+        "account_id",
+        "account_name",
+        "account_website",
+        "created_at",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "stage",
+        "closed_at",
+        "lost_reason",
+        "owner",
+        "updated_at",
+    ),
+    required=("opportunity_id", "created_at", "stage"),
+    timestamps=("created_at", "expected_close_date", "closed_at", "updated_at"),
+    decimals=("amount",),
+    emails=("email",),
+    one_of=(("email", "account_website"),),
+    choices={"stage": OPPORTUNITY_STAGES},
+)
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        CONTACTS,
+        COMPANIES,
+        EVENTS,
+        SALES_DECISIONS,
+        QUALIFICATION_ANSWERS,
+        OPPORTUNITIES,
+    )
+}
 
 METADATA_COLUMNS = ("_source_file", "_source_row", "_mapping", "_source_type", "_batch_id")
 

@@ -256,6 +256,13 @@ def _checks(
     for field in entity.domains:
         cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(DOMAIN_PATTERN)})"
         checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}", field))
+    for field, other, value in entity.required_when:
+        cond = f"{text[field]} is null and lower({text[other]}) = {_lit(value)}"
+        checks.append((cond, f"missing {field} (required when {other} is {value})", field))
+    for field, allowed in entity.choices.items():
+        listed = ", ".join(_lit(v) for v in allowed)
+        cond = f"{text[field]} is not null and lower({text[field]}) not in ({listed})"
+        checks.append((cond, f"unknown {field} (allowed: {', '.join(allowed)})", field))
     for field in entity.timestamps:
         cond = f"{text[field]} is not null and {typed[field]} is null"
         checks.append((cond, f"unparseable {field}", field))
