@@ -239,3 +239,98 @@ def load_scoring(config_dir: Path) -> ScoringConfig:
         return ScoringConfig.model_validate(_read_yaml(path))
     except ValidationError as exc:
         raise _explain(path, exc) from None
+
+
+class Criterion(_Strict):
+    """One criterion of a qualification framework, answered in discovery calls."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    answer: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    required: bool = True
+    within_months: int | None = Field(default=None, ge=1)
+    description: str | None = None
+
+
+class Framework(_Strict):
+    description: str | None = None
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Framework:
+        names = [c.name for c in self.criteria]
+        if len(set(names)) != len(names):
+            raise ValueError(f"criterion names must be unique: {names}")
+        if not any(c.required for c in self.criteria):
+            raise ValueError("at least one criterion must be required")
+        return self
+
+
+class StallDays(_Strict):
+    mql: int = Field(default=30, ge=1)
+    sal: int = Field(default=90, ge=1)
+
+
+class Recycle(_Strict):
+    reasons: list[str] = Field(default_factory=list)
+    after_days: int = Field(default=180, ge=1)
+    max_cycles: int = Field(default=4, ge=1, le=20)
+
+    @field_validator("reasons")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        from flows.entities import DISQUALIFICATION_REASONS
+
+        unknown = [r for r in value if r not in DISQUALIFICATION_REASONS]
+        if unknown:
+            raise ValueError(
+                f"unknown reasons {unknown}; known: {', '.join(DISQUALIFICATION_REASONS)}"
+            )
+        return value
+
+
+class QualificationConfig(_Strict):
+    """The sales hand-off: frameworks, SLA, stalls and recycling (``config/qualification.yml``)."""
+
+    framework: str
+    frameworks: dict[str, Framework] = Field(min_length=1)
+    sla_first_contact_hours: float = Field(default=24, gt=0)
+    stall_after_days: StallDays = Field(default_factory=StallDays)
+    recycle: Recycle = Field(default_factory=Recycle)
+    currencies: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _chosen(self) -> QualificationConfig:
+        if self.framework not in self.frameworks:
+            raise ValueError(
+                f"framework {self.framework!r} is not defined; defined: {sorted(self.frameworks)}"
+            )
+        bad = [c for c in self.currencies if len(c) != 3 or not c.isalpha()]
+        if bad:
+            raise ValueError(f"not ISO 4217 currency codes: {bad}")
+        self.currencies = [c.upper() for c in self.currencies]
+        return self
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        """The criteria of the framework in use."""
+        return self.frameworks[self.framework].criteria
+
+    def dbt_var(self) -> dict[str, Any]:
+        """The form the dbt models read through ``var('qualification')``."""
+        return {
+            "framework": self.framework,
+            "criteria": [c.model_dump() for c in self.criteria],
+            "sla_first_contact_hours": self.sla_first_contact_hours,
+            "stall_after_days": self.stall_after_days.model_dump(),
+            "recycle": self.recycle.model_dump(),
+            "currencies": self.currencies,
+        }
+
+
+def load_qualification(config_dir: Path) -> QualificationConfig:
+    """Read and validate ``qualification.yml`` from ``config_dir``."""
+    path = config_dir / "qualification.yml"
+    try:
+        return QualificationConfig.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise _explain(path, exc) from None

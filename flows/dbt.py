@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flows.settings import DBT_PROJECT_DIR, Warehouse
@@ -41,9 +42,16 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_dbt(
-    args: list[str], warehouse: Warehouse, variables: dict[str, Any], raise_on_failure: bool = True
+    args: list[str],
+    warehouse: Warehouse,
+    variables: dict[str, Any],
+    raise_on_failure: bool = True,
+    project_dir: Path = DBT_PROJECT_DIR,
 ) -> DbtOutcome:
-    """Run ``dbt <args>`` on the warehouse with ``variables`` passed as ``--vars``."""
+    """Run ``dbt <args>`` on the warehouse with ``variables`` passed as ``--vars``.
+
+    ``project_dir`` is the dbt project (and profiles) folder, the project's own by default.
+    """
     from dbt.cli.main import dbtRunner
 
     env = {
@@ -54,9 +62,9 @@ def run_dbt(
     command = [
         *args,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--vars",
         json.dumps(variables),
     ]

@@ -18,10 +18,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from flows import gx_duckdb
-from flows.settings import EXPECTATIONS_DIR, ConfigurationError, Warehouse
+from flows.config import QualificationConfig, load_qualification
+from flows.settings import EXPECTATIONS_DIR, ConfigurationError, Warehouse, config_dir
 
 # Gates in promotion order: (validation definition = suite name, table it validates).
-GATES: tuple[tuple[str, str], ...] = (("profiled", "audit.leads"), ("mql", "audit.mql_leads"))
+GATES: tuple[tuple[str, str], ...] = (
+    ("profiled", "audit.leads"),
+    ("mql", "audit.mql_leads"),
+    ("sal", "audit.leads"),
+    ("sql", "audit.sql_opportunities"),
+)
 SAMPLE_SIZE = 5
 
 
@@ -145,8 +151,31 @@ def _failed_expectation(result: Any) -> FailedExpectation:
     )
 
 
-def run_gate(warehouse: Warehouse, name: str, project_dir: Path = EXPECTATIONS_DIR) -> GateResult:
-    """Validate the gate's table with its suite and return the result (never raises on data)."""
+def gate_parameters(qualification: QualificationConfig | None = None) -> dict[str, Any]:
+    """Values the suites take from configuration (GX's ``$PARAMETER`` syntax)."""
+    from flows.entities import DISQUALIFICATION_REASONS
+
+    if qualification is None:
+        qualification = load_qualification(config_dir())
+    return {
+        "disqualification_reasons": list(DISQUALIFICATION_REASONS),
+        "currencies": list(qualification.currencies),
+        "frameworks": [qualification.framework],
+        "required_criteria": sum(1 for c in qualification.criteria if c.required),
+    }
+
+
+def run_gate(
+    warehouse: Warehouse,
+    name: str,
+    project_dir: Path = EXPECTATIONS_DIR,
+    parameters: dict[str, Any] | None = None,
+) -> GateResult:
+    """Validate the gate's table with its suite and return the result (never raises on data).
+
+    ``parameters`` fill the suites' ``$PARAMETER`` values (see :func:`gate_parameters`);
+    by default they come from the configuration folder.
+    """
     table = dict(GATES).get(name)
     if table is None:
         raise ConfigurationError(f"unknown gate {name!r}; gates: {[g for g, _ in GATES]}")
@@ -159,10 +188,11 @@ def run_gate(warehouse: Warehouse, name: str, project_dir: Path = EXPECTATIONS_D
     gx_duckdb.prepare_engine(engine)
     try:
         outcome = definition.run(
+            expectation_parameters=parameters if parameters is not None else gate_parameters(),
             result_format={
                 "result_format": "SUMMARY",
                 "partial_unexpected_count": SAMPLE_SIZE,
-            }
+            },
         )
     finally:
         gx_duckdb.close_engine(engine)

@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import gate as gates
-from flows.config import load_icp, load_scoring
+from flows.config import load_icp, load_qualification, load_scoring
 from flows.dbt import run_dbt, scoring_changed
 from flows.ingest import FileResult, load_file, new_batch_id, open_landing, plan_files
 from flows.lock import warehouse_lock
@@ -133,9 +133,11 @@ def build_models(
 
 
 @task(cache_policy=NO_CACHE)
-def validate_gate(warehouse: Warehouse, name: str) -> gates.GateResult:
+def validate_gate(
+    warehouse: Warehouse, name: str, parameters: dict[str, Any] | None = None
+) -> gates.GateResult:
     """Run one GX gate on its table in ``audit``."""
-    result = gates.run_gate(warehouse, name)
+    result = gates.run_gate(warehouse, name, parameters=parameters)
     get_run_logger().info(result.report())
     return result
 
@@ -256,6 +258,7 @@ def _qualify_locked(
     landing = str(sources or SAMPLE_SOURCES_DIR)
     folder = config_dir(config)
     icp, scoring = load_icp(folder), load_scoring(folder)
+    qualification = load_qualification(folder)
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
@@ -285,13 +288,15 @@ def _qualify_locked(
     variables = {
         "icp": icp.dbt_var(),
         "scoring": scoring.dbt_var(),
+        "qualification": qualification.dbt_var(),
         "scoring_fingerprint": fingerprint,
     }
     build_models(warehouse, variables, rebuild)
     summary.timings["dbt"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    outcomes = [validate_gate(warehouse, name) for name, _ in gates.GATES]
+    parameters = gates.gate_parameters(qualification)
+    outcomes = [validate_gate(warehouse, name, parameters) for name, _ in gates.GATES]
     gates.record_results(engine, summary.batch_id, outcomes)
     summary.gates = [o.as_dict() for o in outcomes]
     summary.timings["gate"] = time.perf_counter() - started

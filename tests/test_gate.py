@@ -76,7 +76,7 @@ def test_gate_blocks_a_broken_build_and_says_why(built):
     )
     assert (
         rules[
-            "every disqualified lead has a reason, and only disqualified leads have one"
+            "every disqualified lead has a reason, and only disqualified or nurtured leads have one"
         ].unexpected_count
         == 1
     )

@@ -41,13 +41,38 @@ EVENT_TYPES = {
     "webinar_registered", "webinar_attended", "content_download", "form_submit",
     "demo_request", "pricing_request", "contact_sales_request",
 }  # fmt: skip
-FIELDS = {"contacts": CONTACT_FIELDS, "companies": COMPANY_FIELDS, "events": EVENT_FIELDS}
+DECISION_FIELDS = {
+    "decision_id", "decided_at", "email", "decision", "reason", "rep", "first_contacted_at",
+    "notes",
+}  # fmt: skip
+ANSWER_FIELDS = {
+    "answer_id", "call_id", "answered_at", "email", "criterion", "answer", "timeline_months",
+    "rep", "notes",
+}  # fmt: skip
+OPPORTUNITY_FIELDS = {
+    "opportunity_id", "opportunity_name", "email", "account_id", "account_name",
+    "account_website", "created_at", "amount", "currency", "expected_close_date", "stage",
+    "closed_at", "lost_reason", "owner", "updated_at",
+}  # fmt: skip
+FIELDS = {
+    "contacts": CONTACT_FIELDS, "companies": COMPANY_FIELDS, "events": EVENT_FIELDS,
+    "sales_decisions": DECISION_FIELDS, "qualification_answers": ANSWER_FIELDS,
+    "opportunities": OPPORTUNITY_FIELDS,
+}  # fmt: skip
 REQUIRED = {
     "contacts": {"email", "captured_at"},
     "companies": {"domain"},
     "events": {"occurred_at", "event_type"},
+    "sales_decisions": {"email", "decided_at", "decision"},
+    "qualification_answers": {"email", "answered_at", "criterion", "answer"},
+    "opportunities": {"opportunity_id", "created_at", "stage"},
 }
-TIME_FIELD = {"contacts": "captured_at", "companies": "as_of", "events": "occurred_at"}
+TIME_FIELD = {
+    "contacts": "captured_at", "companies": "as_of", "events": "occurred_at",
+    "sales_decisions": "decided_at", "qualification_answers": "answered_at",
+    "opportunities": "created_at",
+}  # fmt: skip
+SALES_DIRS = ("crm/", "salesforce/", "chat/")
 VISITOR = re.compile(r"^v-[0-9a-f]{16}$")
 WEB_PATH = re.compile(
     r"^/(|product|pricing|careers|features/[a-z-]+|blog/[a-z0-9-]+|case-studies/[a-z-]+"
@@ -151,6 +176,16 @@ def test_every_family_present_and_counted(small: tuple[Path, dict]) -> None:
     assert sorted(f for f in files if f.startswith("email/")) == [
         f"email/email_engagement_{m}.csv" for m in months
     ]
+    assert sorted(f for f in files if f.startswith("crm/")) == [
+        f"crm/{kind}_{m}.csv" for kind in ("discovery_answers", "lead_decisions") for m in months
+    ]
+    assert sorted(f for f in files if f.startswith("salesforce/")) == [
+        f"salesforce/Opportunity_2026-{m:02d}-{d}.csv"
+        for m, d in zip(range(1, 11), (31, 28, 31, 30, 31, 30, 31, 31, 30, 31), strict=True)
+    ]
+    assert "chat/chat_conversations.jsonl" in files
+    for family in ("crm/lead_decisions_", "crm/discovery_answers_", "salesforce/", "chat/"):
+        assert sum(rows for rel, rows in files.items() if rel.startswith(family)) > 0, family
     assert files["_truth/people.parquet"] == 300
     assert set(files) == set(files_of(out))
     for rel, rows in files.items():
@@ -163,7 +198,7 @@ def test_every_family_present_and_counted(small: tuple[Path, dict]) -> None:
             delimiter = ";" if "tradeshow" in rel else ","
             encoding = "cp1252" if rel.startswith("cards/") else "utf-8-sig"
             assert len(read_csv(path, delimiter, encoding)) == rows, rel
-        if not rel.startswith("forms/"):
+        if not rel.startswith(("forms/", *SALES_DIRS)):  # early months may have no sales rows
             assert rows > 0, rel
 
 
@@ -476,7 +511,12 @@ def test_generated_files_load_with_the_real_loader(
             engine.dispose()
         by_profile: dict[str, list[int]] = {}
         for r in results:
-            assert r.status == "loaded", (r.source_file, r.mapping, r.error)
+            # Month-end snapshots of a small run can repeat (no opportunity changed): the
+            # ledger skips the same content.
+            same = r.status == "skipped" and (r.error or "").startswith("same content as")
+            assert r.status == "loaded" or (same and r.source_file.startswith(SALES_DIRS)), (
+                r.source_file, r.mapping, r.error,
+            )  # fmt: skip
             counts = by_profile.setdefault(r.mapping, [0, 0])
             counts[0] += r.rows_read
             counts[1] += r.rows_quarantined
@@ -540,7 +580,7 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
 
 def test_sample_size_and_distinct_emails() -> None:
     size = sum(len(b) for b in files_of(SAMPLE).values())
-    assert size < 3_200_000
+    assert size < 4_800_000
     emails: set[str] = set()
     for p in (SAMPLE / "forms").glob("*.csv"):
         emails |= {r["Email"].strip().lower() for r in read_csv(p)}
@@ -635,7 +675,8 @@ def test_profiles_have_expected_shape(profiles: dict[str, dict]) -> None:
         "web_forms", "tradeshow_registrations", "webinar_registrations", "business_cards",
         "newsletter_subscribers", "firmographics", "hubspot_contacts", "salesforce_leads",
         "form_events", "web_activity", "web_activity_parquet", "email_engagement",
-        "webinar_attendance",
+        "webinar_attendance", "sales_decisions", "discovery_answers",
+        "salesforce_opportunities", "chat_conversations",
     }  # fmt: skip
     keys = {"name", "description", "entity", "source_type", "match", "format", "csv",
             "timestamp_formats", "timezone", "columns", "constants", "values",
@@ -745,8 +786,9 @@ def test_profile_timestamp_formats_parse_generated_values(
                 [values],
             ).fetchall()
         ]
-        assert len(unparsed) <= 0.05 * len(values), p["name"]
+        assert len(unparsed) <= max(1, 0.05 * len(values)), p["name"]  # small chat file
         broken = ("", "yesterday", "Invalid Date", "0000-00-00T00:00:00Z")
+        broken += ("0000-00-00 00:00:00", "TBC")  # sales decisions, discovery calls
         assert all(v in broken or v.startswith(("30/02", "31/02")) for v in unparsed), p["name"]
     crm = {
         "hubspot_contacts": "2026-03-14 09:12",

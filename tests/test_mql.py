@@ -30,7 +30,8 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
 
 def test_sample_has_mqls_whose_breakdown_adds_up(sample_run):
     summary, path = sample_run
-    assert summary.tiers.get("mql", 0) > 20
+    [(mqls,)] = query(path, "select count(*) from marts.mql_leads")
+    assert mqls > 200 and summary.tiers["mql"] < mqls  # most MQLs have moved on to sales
     reasons = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
     assert set(reasons) == {"hand_raise", "score"}
     mismatched = query(
@@ -140,7 +141,7 @@ def test_incremental_runs_equal_a_full_build_and_mql_at_is_stable(sample_run, tm
 
 
 def test_raising_the_threshold_makes_fewer_score_mqls(sample_run, tmp_path):
-    summary, source = sample_run
+    _, source = sample_run
     path = tmp_path / "wh.duckdb"
     shutil.copy(source, path)
     config = tmp_path / "config"
@@ -149,18 +150,15 @@ def test_raising_the_threshold_makes_fewer_score_mqls(sample_run, tmp_path):
     before = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
     scoring["mql_threshold"] += 30
     (config / "scoring.yml").write_text(yaml.safe_dump(scoring), encoding="utf-8")
-    stricter = qualify(
-        sources=str(SAMPLE_SOURCES_DIR), warehouse_url=duckdb_url(path), config=str(config)
-    )
+    qualify(sources=str(SAMPLE_SOURCES_DIR), warehouse_url=duckdb_url(path), config=str(config))
     after = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
     assert after.get("score", 0) < before["score"]
-    assert stricter.tiers["mql"] < summary.tiers["mql"]
+    assert sum(after.values()) < sum(before.values())
     scoring["mql_threshold"] -= 50  # 20 below the default
     (config / "scoring.yml").write_text(yaml.safe_dump(scoring), encoding="utf-8")
-    looser = qualify(
-        sources=str(SAMPLE_SOURCES_DIR), warehouse_url=duckdb_url(path), config=str(config)
-    )
-    assert looser.tiers["mql"] > summary.tiers["mql"]
+    qualify(sources=str(SAMPLE_SOURCES_DIR), warehouse_url=duckdb_url(path), config=str(config))
+    looser = dict(query(path, "select mql_reason, count(*) from marts.mql_leads group by 1"))
+    assert sum(looser.values()) > sum(before.values())
 
 
 def test_mql_gate_passes_the_sample_and_blocks_a_broken_build(sample_run, tmp_path):

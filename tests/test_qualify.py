@@ -30,23 +30,30 @@ def copy_warehouse(source: Path, tmp_path: Path) -> Path:
 
 def test_sample_run_publishes_every_tier(sample_run):
     summary, path = sample_run
-    assert summary.tiers == {"disqualified": 525, "mql": 282, "name": 1103, "profiled": 569}
+    assert summary.tiers == {
+        "disqualified": 541, "mql": 8, "name": 978, "profiled": 525, "sal": 76, "sql": 21,
+        "nurture": 330,
+    }  # fmt: skip
     assert dict(query(path, "select tier, count(*) from marts.leads group by 1")) == summary.tiers
     totals = summary.totals()
-    # 37 files; forms and webinar exports load twice (contacts and events)
-    assert len({f["source_file"] for f in summary.files}) == 37
-    assert totals["files_loaded"] == 50
+    # 68 files; forms and webinar exports load twice (contacts and events), the discovery
+    # answers and decisions once each
+    assert len({f["source_file"] for f in summary.files}) == 68
+    assert totals["files_loaded"] == 81
     assert (
         totals["rows_loaded"]
         == query(
             path,
             "select (select count(*) from raw.contacts) + (select count(*) from raw.companies) "
-            "+ (select count(*) from raw.events)",
+            "+ (select count(*) from raw.events) + (select count(*) from raw.sales_decisions) "
+            "+ (select count(*) from raw.qualification_answers) "
+            "+ (select count(*) from raw.opportunities)",
         )[0][0]
     )
     assert all(g["success"] for g in summary.gates)
     assert set(summary.published) == {
         "leads", "lead_source_records", "mql_leads", "lead_score_daily", "lead_score_breakdown",
+        "lead_stage_transitions", "stage_skips", "sla_breaches", "sql_opportunities",
     }  # fmt: skip
 
 
@@ -56,10 +63,19 @@ def test_sample_disqualifies_with_reasons_from_the_closed_list(sample_run):
         query(
             path,
             "select disqualification_reason, count(*) from marts.leads "
-            "where tier = 'disqualified' group by 1",
+            "where tier = 'disqualified' and sales_rep is null group by 1",
         )
     )
+    # the ICP's exclusions; sales' rejections add their own reasons from the same list
     assert set(reasons) == {"competitor", "student_or_personal", "out_of_territory"}
+    by_sales = dict(
+        query(
+            path,
+            "select disqualification_reason, count(*) from marts.leads "
+            "where tier in ('disqualified', 'nurture') and sales_rep is not null group by 1",
+        )
+    )
+    assert {"bad_timing", "no_budget", "duplicate"} <= set(by_sales)
     assert query(
         path,
         "select count(*) from marts.leads where email like '%@pipelinepro.io' "
@@ -76,7 +92,11 @@ def test_quarantine_keeps_each_bad_row_with_reason_and_original(sample_run):
     assert {r[0] for r in rows} == {
         "malformed email", "missing email", "unparseable captured_at", "missing captured_at",
         "missing occurred_at", "unparseable occurred_at", "missing email or visitor_id",
-        "non-numeric duration_seconds",
+        "non-numeric duration_seconds", "missing email or account_website", "non-numeric amount",
+        "missing reason (required when decision is rejected)", "non-numeric timeline_months",
+        "unknown answer (allowed: yes, no, unknown)", "unknown decision (allowed: accepted, rejected)",
+        "unknown stage (allowed: proposal, negotiation, closed_won, closed_lost)",
+        "unparseable answered_at", "unparseable decided_at", "unparseable expected_close_date",
     }  # fmt: skip
     assert all(r[2] and r[3] >= 1 and r[4] for r in rows)
     # The trade show exports 31/02 dates: kept, with the value that failed.
@@ -97,7 +117,8 @@ def test_identity_resolution_merges_variants_and_keeps_accents(sample_run):
         "select lead_id, full_name, source_record_count, company_name, tier from marts.leads "
         "where email = 'jose.nunez@acme-logistics.es'",
     )
-    assert name == "José Núñez" and records > 1 and tier == "mql"
+    # the showcase lead asked for a demo, sales accepted it, no opportunity followed
+    assert name == "José Núñez" and records > 1 and tier == "nurture"
     lineage = query(
         path,
         f"select count(*), count(distinct source_file) from marts.lead_source_records "
@@ -152,7 +173,9 @@ def test_changing_the_icp_changes_the_tiers(sample_run, tmp_path):
     )
     assert 0 < stricter.tiers["profiled"] < summary.tiers["profiled"]
     assert query(
-        path, "select count(*) from marts.leads where disqualification_reason = 'competitor'"
+        path,
+        "select count(*) from marts.leads "
+        "where disqualification_reason = 'competitor' and sales_rep is null",
     ) == [(0,)]
     assert query(path, "select min(fit_score) from marts.leads where tier = 'profiled'")[0][0] >= 80
 
@@ -176,7 +199,7 @@ def test_bad_files_are_rejected_whole_while_others_load(sample_copy, tmp_path, p
     # The same export still gives its events (their rows lack an e-mail: quarantined).
     assert by_file["forms/web_form_submissions_broken.csv", "form_events"]["status"] == "loaded"
     assert by_file["cards/business_cards_latin1.csv", "business_cards"]["status"] == "loaded"
-    assert sum(f["status"] == "loaded" for f in summary.files) == 52
+    assert sum(f["status"] == "loaded" for f in summary.files) == 83
     assert query(
         path,
         "select full_name, company_name from marts.leads where email = 'bego@pena-logistica.es'",

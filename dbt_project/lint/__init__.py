@@ -7,8 +7,8 @@ from pathlib import Path
 
 
 def var(name, default=None):
-    """``var('icp')`` and ``var('scoring')`` are the configuration files, as ``leadflow run``
-    passes them."""
+    """``var('icp')``, ``var('scoring')`` and ``var('qualification')`` are the configuration
+    files, as ``leadflow run`` passes them."""
     config = Path(__file__).resolve().parents[2] / "config"
     if name == "icp":
         from flows.config import load_icp
@@ -18,6 +18,10 @@ def var(name, default=None):
         from flows.config import load_scoring
 
         return load_scoring(config).dbt_var()
+    if name == "qualification":
+        from flows.config import load_qualification
+
+        return load_qualification(config).dbt_var()
     return default
 
 

@@ -61,3 +61,17 @@
     {%- endset -%}
     nullif(case when {{ stripped }} like 'www.%' then substring({{ stripped }}, 5) else {{ stripped }} end, '')
 {%- endmacro %}
+
+{#- Key of a raw row: a hash of its mapping profile, source file and line. -#}
+{% macro raw_record_key() -%}
+    {{ dbt.hash(dbt.concat(["_mapping", "'#'", "_source_file", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"])) }}
+{%- endmacro %}
+
+{#- The load metadata every raw row carries, renamed for staging. -#}
+{% macro raw_load_metadata() -%}
+    _mapping as mapping,
+    _source_file as source_file,
+    _source_row as source_row,
+    _batch_id as batch_id,
+    _loaded_at as loaded_at
+{%- endmacro %}

@@ -33,6 +33,10 @@ def type_float():
     return "float"
 
 
+def type_timestamp():
+    return "timestamp"
+
+
 def listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None):
     order = f" {order_by_clause}" if order_by_clause else ""
     return f"string_agg({measure}, {delimiter_text}{order})"

@@ -2,8 +2,6 @@
     be contacted, and either its engagement score reaches the threshold or it raises its
     hand (demo / pricing / contact-sales request). mql_at is the first moment both held,
     from event timestamps: a later drop in score does not undo it. -#}
-{{ config(materialized='view') }}
-{#- A view: only marts.leads reads it, so it is computed once there, not written twice. -#}
 {%- set scoring_config = scoring() -%}
 {%- set window = scoring_config.window_days -%}
 {%- set threshold = scoring_config.mql_threshold -%}

@@ -1,4 +1,5 @@
-{#- Marketing's MQL list: one row per MQL, who, since when, why. -#}
+{#- Marketing's MQL list: one row per lead that is an MQL in its current cycle - who, since
+    when, why, and where it is now (still mql, or sal, sql, disqualified, nurture). -#}
 {%- set scoring_config = scoring() -%}
 
 with
@@ -35,6 +36,8 @@ final as (
         cast({{ scoring_config.mql_threshold }} as {{ dbt.type_int() }}) as mql_threshold,
         leads.mql_at,
         leads.mql_reason,
+        leads.tier,
+        leads.tier_changed_at,
         leads.engagement_breakdown,
         leads.first_touch_source_type,
         leads.first_touch_source_detail,
@@ -47,7 +50,7 @@ final as (
             as days_since_last_activity
     from leads
     cross join as_of
-    where leads.tier = 'mql'
+    where leads.mql_at is not null
 
 )
 

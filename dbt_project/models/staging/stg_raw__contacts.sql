@@ -48,11 +48,7 @@ typed as (
         nullif(trim(utm_campaign), '') as utm_campaign,
         captured_at,
         _source_type as source_type,
-        _mapping as mapping,
-        _source_file as source_file,
-        _source_row as source_row,
-        _batch_id as batch_id,
-        _loaded_at as loaded_at
+        {{ raw_load_metadata() }}
     from source
 
 ),

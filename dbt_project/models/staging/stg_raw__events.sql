@@ -9,8 +9,7 @@ source as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["_mapping", "'#'", "_source_file", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"])) }}
-            as event_record_id,
+        {{ raw_record_key() }} as event_record_id,
         nullif(trim(event_id), '') as source_event_id,
         nullif(lower(trim(email)), '') as email,
         nullif(trim(visitor_id), '') as visitor_id,
@@ -25,11 +24,7 @@ final as (
         occurred_at,
         cast(occurred_at as date) as occurred_date,
         _source_type as source_type,
-        _mapping as mapping,
-        _source_file as source_file,
-        _source_row as source_row,
-        _batch_id as batch_id,
-        _loaded_at as loaded_at
+        {{ raw_load_metadata() }}
     from source
 
 )

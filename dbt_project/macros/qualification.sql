@@ -1,0 +1,16 @@
+{#- SQL generated from the sales hand-off configuration (config/qualification.yml,
+    passed as var('qualification')). -#}
+
+{% macro qualification() -%}
+    {%- set config = var('qualification') -%}
+    {%- if config is none -%}
+        {{ exceptions.raise_compiler_error(
+            "var('qualification') is not set: run through `leadflow run`, which passes config/qualification.yml") }}
+    {%- endif -%}
+    {{ return(config) }}
+{%- endmacro %}
+
+{#- `ts` plus a number of hours (may be fractional), portably: whole minutes. -#}
+{% macro add_hours(ts, hours) -%}
+    {{ dbt.dateadd('minute', (hours * 60) | round | int, ts) }}
+{%- endmacro %}

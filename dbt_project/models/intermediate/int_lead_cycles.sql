@@ -1,0 +1,306 @@
+{#- The sales hand-off, one row per lead and cycle. A cycle starts when the lead is first
+    captured (cycle 1) or, after nurture, at its first MQL signal once recycle_after has
+    passed. Within a cycle:
+    - mql_at: the first MQL signal of the cycle (int_lead_mql_signals);
+    - the cycle's sales decision: the first rejection dated in the cycle (not before the
+      lead's first capture), or the first acceptance dated on or after the MQL day (a same-day acceptance before the signal is an allowed skip); an
+      acceptance with no MQL that day is not counted (marts.stage_skips flags it);
+    - sal_at: the acceptance; disqualified_at: the rejection (an MQL rejected before its
+      signal is not an MQL in that cycle);
+    - sql_at: for an SAL, the moment the last of acceptance, the framework's required
+      criteria and a qualifying opportunity (amount > 0, expected close date) became true;
+    - nurture_at: a rejection for a recyclable reason, or a stall (no decision for an MQL,
+      no SQL for an SAL) longer than stall_after_days, counted up to the latest fact;
+      recycle_after = nurture_at + recycle.after_days.
+    Facts after the moment the cycle could have been recycled belong to the next cycle.
+    Cycles are unrolled up to recycle.max_cycles (portable SQL, no recursion). -#}
+{%- set q = qualification() -%}
+{%- set stall_mql = q.stall_after_days.mql -%}
+{%- set stall_sal = q.stall_after_days.sal -%}
+{%- set after = q.recycle.after_days -%}
+{%- set max_cycles = q.recycle.max_cycles -%}
+{#- a rejection dated before the cycle's first signal: the lead was no MQL in that cycle -#}
+{%- set rejected_first = "decisions.decision = 'rejected' and decisions.decided_at < mql.mql_at" -%}
+{%- set mql_stalled = "mql_at is not null and decision_record_id is null and as_of_at >= "
+    ~ dbt.dateadd('day', stall_mql, 'mql_at') -%}
+{%- set sal_stalled = "sal_at is not null and sql_at is null and as_of_at >= "
+    ~ dbt.dateadd('day', stall_sal, 'sal_at') -%}
+
+-- Jinja loops generate these CTEs; their indentation is the rendered SQL's, not SQLFluff's.
+-- noqa: disable=LT02
+with
+
+leads as (
+
+    select
+        lead_id,
+        tier as icp_tier,
+        name_at
+    from {{ ref('int_leads_engaged') }}
+
+),
+
+signals as (
+
+    select * from {{ ref('int_lead_mql_signals') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('int_sales_decisions_ranked') }}
+    where has_lead
+
+),
+
+opportunities as (
+
+    select * from {{ ref('int_opportunities_attributed') }}
+    where lead_id is not null and is_qualifying
+
+),
+
+criteria as (
+
+    select * from {{ ref('int_lead_criteria') }}
+
+),
+
+clock as (
+
+    -- the latest fact in the warehouse: stalls are counted up to it, so a rebuild from the
+    -- same data gives the same history
+    select
+        greatest(
+            (select max(captured_at) from {{ ref('stg_raw__contacts') }}),
+            (select max(occurred_at) from {{ ref('int_events_scored') }}),
+            (select max(decided_at) from decisions),
+            (select max(updated_at) from {{ ref('stg_raw__opportunities') }}),
+            (select max(answered_at) from {{ ref('stg_raw__qualification_answers') }})
+        ) as as_of_at
+
+),
+{% for k in range(1, max_cycles + 1) %}
+cycle_{{ k }}_start as (
+
+    {%- if k == 1 %}
+
+    select
+        leads.lead_id,
+        leads.icp_tier,
+        leads.name_at as started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as signals_from
+    from leads
+
+    {%- else %}
+
+    select
+        lead_id,
+        icp_tier,
+        recycle_after as started_at,
+        recycle_after as signals_from
+    from cycle_{{ k - 1 }}_recycled
+    where recycle_after is not null
+
+    {%- endif %}
+
+),
+
+cycle_{{ k }}_first_signal as (
+
+    select
+        starts.lead_id,
+        min(signals.signal_at) as mql_at
+    from cycle_{{ k }}_start as starts
+    inner join signals
+        on starts.lead_id = signals.lead_id
+    {%- if k > 1 %}
+    where signals.signal_at >= starts.signals_from
+    {%- endif %}
+    group by starts.lead_id
+
+),
+
+cycle_{{ k }}_mql as (
+
+    select
+        starts.lead_id,
+        starts.icp_tier,
+        {%- if k == 1 %}
+        starts.started_at,
+        {%- else %}
+        first_signal.mql_at as started_at,
+        {%- endif %}
+        first_signal.mql_at,
+        case
+            when min(case when signals.signal_type = 'hand_raise' then 0 else 1 end) = 0 then 'hand_raise'
+            when first_signal.mql_at is not null then 'score'
+        end as mql_reason,
+        min(signals.signal_detail) as mql_signal_detail,
+        max(signals.engagement_score) as score_at_mql
+    from cycle_{{ k }}_start as starts
+    {{ 'left' if k == 1 else 'inner' }} join cycle_{{ k }}_first_signal as first_signal
+        on starts.lead_id = first_signal.lead_id
+    left join signals
+        on
+            first_signal.lead_id = signals.lead_id
+            and first_signal.mql_at = signals.signal_at
+    group by starts.lead_id, starts.icp_tier, starts.started_at, first_signal.mql_at
+
+),
+
+cycle_{{ k }}_decision as (
+
+    select
+        mql.lead_id,
+        min(decisions.decision_rank) as decision_rank
+    from cycle_{{ k }}_mql as mql
+    inner join decisions
+        on mql.lead_id = decisions.lead_id
+    where
+        mql.icp_tier <> 'disqualified'
+        -- cycle 1 starts at the first capture: a decision dated before it is flagged in
+        -- marts.stage_skips, not applied
+        and decisions.decided_at >= mql.started_at
+        and (
+            decisions.decision = 'rejected'
+            or (mql.mql_at is not null and cast(decisions.decided_at as date) >= cast(mql.mql_at as date))
+        )
+        -- a decision after the MQL could have stalled and been recycled belongs to a later cycle
+        and (
+            mql.mql_at is null
+            or decisions.decided_at < {{ dbt.dateadd('day', stall_mql + after, 'mql.mql_at') }}
+        )
+    group by mql.lead_id
+
+),
+
+cycle_{{ k }}_decided as (
+
+    select
+        mql.lead_id,
+        mql.icp_tier,
+        mql.started_at,
+        case when {{ rejected_first }} then null else mql.mql_at end as mql_at,
+        case when {{ rejected_first }} then null else mql.mql_reason end as mql_reason,
+        case when {{ rejected_first }} then null else mql.mql_signal_detail end as mql_signal_detail,
+        case when {{ rejected_first }} then null else mql.score_at_mql end as score_at_mql,
+        decisions.decision_record_id,
+        decisions.decision,
+        decisions.decided_at,
+        decisions.rep as sales_rep,
+        decisions.first_contacted_at,
+        case when decisions.decision = 'accepted' then decisions.decided_at end as sal_at,
+        case when decisions.decision = 'rejected' then decisions.decided_at end as disqualified_at,
+        case when decisions.decision = 'rejected' then decisions.reason end as disqualification_reason
+    from cycle_{{ k }}_mql as mql
+    left join cycle_{{ k }}_decision as chosen
+        on mql.lead_id = chosen.lead_id
+    left join decisions
+        on
+            chosen.lead_id = decisions.lead_id
+            and chosen.decision_rank = decisions.decision_rank
+
+),
+
+cycle_{{ k }}_opportunity as (
+
+    select
+        decided.lead_id,
+        min(opportunities.opportunity_rank) as opportunity_rank
+    from cycle_{{ k }}_decided as decided
+    inner join opportunities
+        on decided.lead_id = opportunities.lead_id
+    where
+        decided.sal_at is not null
+        {%- if k > 1 %}
+        and opportunities.created_at >= decided.started_at
+        {%- endif %}
+        and opportunities.created_at < {{ dbt.dateadd('day', stall_sal + after, 'decided.sal_at') }}
+    group by decided.lead_id
+
+),
+
+cycle_{{ k }} as (
+
+    select
+        decided.*,
+        {{ k }} as cycle,
+        opportunities.opportunity_id as sql_opportunity_id,
+        {%- if k > 1 %}
+        decided.started_at as opportunities_from,
+        {%- else %}
+        cast(null as {{ dbt.type_timestamp() }}) as opportunities_from,
+        {%- endif %}
+        case
+            when decided.sal_at is not null then {{ dbt.dateadd('day', stall_sal + after, 'decided.sal_at') }}
+        end as opportunities_until,
+        case
+            when opportunities.opportunity_id is not null and criteria.criteria_confirmed_at is not null
+                then greatest(decided.sal_at, opportunities.created_at, criteria.criteria_confirmed_at)
+        end as sql_at,
+        case
+            when decided.disqualification_reason is not null
+                then {{ in_list('decided.disqualification_reason', q.recycle.reasons) }}
+            else false
+        end as is_recyclable_rejection,
+        clock.as_of_at
+    from cycle_{{ k }}_decided as decided
+    cross join clock
+    left join cycle_{{ k }}_opportunity as chosen
+        on decided.lead_id = chosen.lead_id
+    left join opportunities
+        on
+            chosen.lead_id = opportunities.lead_id
+            and chosen.opportunity_rank = opportunities.opportunity_rank
+    left join criteria
+        on decided.lead_id = criteria.lead_id
+
+),
+cycle_{{ k }}_nurtured as (
+
+    select
+        *,
+        case
+            when is_recyclable_rejection then disqualified_at
+            when {{ mql_stalled }} then {{ dbt.dateadd('day', stall_mql, 'mql_at') }}
+            when {{ sal_stalled }} then {{ dbt.dateadd('day', stall_sal, 'sal_at') }}
+        end as nurture_at,
+        case
+            when is_recyclable_rejection then 'rejected by sales: ' || disqualification_reason
+            when {{ mql_stalled }} then 'stalled: no sales decision within {{ stall_mql }} days of MQL'
+            when {{ sal_stalled }}
+                then 'stalled: no qualified opportunity within {{ stall_sal }} days of acceptance'
+        end as nurture_reason
+    from cycle_{{ k }}
+
+),
+
+cycle_{{ k }}_recycled as (
+
+    select
+        *,
+        case when nurture_at is not null then {{ dbt.dateadd('day', after, 'nurture_at') }} end as recycle_after
+    from cycle_{{ k }}_nurtured
+
+),
+{% endfor %}
+all_cycles as (
+
+    {%- for k in range(1, max_cycles + 1) %}
+    select * from cycle_{{ k }}_recycled
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        all_cycles.*,
+        all_cycles.cycle = max(all_cycles.cycle) over (partition by all_cycles.lead_id) as is_current_cycle
+    from all_cycles
+
+)
+
+select * from final
