@@ -1,4 +1,5 @@
-# Two commands: `make run` and `make test`. Both create .venv on first use.
+# Two commands: `make run` (pipeline, then reports/funnel.html) and `make test`. Both create
+# .venv on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,6 +11,7 @@ export DO_NOT_TRACK ?= 1
 
 run: $(VENV)/.installed
 	$(BIN)/leadflow run
+	$(BIN)/leadflow report
 
 test: $(VENV)/.installed-dev lint
 	$(BIN)/python -m pytest

@@ -132,6 +132,19 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the funnel report (one self-contained HTML file)."""
+    from flows.report import render_report
+
+    try:
+        out = render_report(args.warehouse_url, Path(args.out))
+    except FileNotFoundError as exc:
+        print(f"leadflow report: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadflow",
@@ -201,6 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument("--out", required=True, help="folder to write")
     gen.set_defaults(func=cmd_generate)
+
+    report = sub.add_parser(
+        "report",
+        help="write the funnel report as one self-contained HTML file",
+        description="Write the funnel report (charts and tables, opens offline) from marts.",
+    )
+    report.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    report.add_argument(
+        "--out", default="reports/funnel.html", help="file to write (default reports/funnel.html)"
+    )
+    report.set_defaults(func=cmd_report)
     return parser
 
 

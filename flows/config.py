@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -26,6 +26,9 @@ def normalise_words(text: str) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class Band(_Strict):
@@ -149,13 +152,17 @@ def _explain(path: Path, exc: ValidationError) -> ConfigurationError:
     return ConfigurationError(f"{path}: invalid configuration\n" + "\n".join(lines))
 
 
-def load_icp(config_dir: Path) -> IcpConfig:
-    """Read and validate ``icp.yml`` from ``config_dir``."""
-    path = config_dir / "icp.yml"
+def _load(model: type[_Model], path: Path) -> _Model:
+    """Read a YAML file and validate it with ``model``; errors name the file and field."""
     try:
-        return IcpConfig.model_validate(_read_yaml(path))
+        return model.model_validate(_read_yaml(path))
     except ValidationError as exc:
         raise _explain(path, exc) from None
+
+
+def load_icp(config_dir: Path) -> IcpConfig:
+    """Read and validate ``icp.yml`` from ``config_dir``."""
+    return _load(IcpConfig, config_dir / "icp.yml")
 
 
 class ScoringRule(_Strict):
@@ -234,11 +241,7 @@ class ScoringConfig(_Strict):
 
 def load_scoring(config_dir: Path) -> ScoringConfig:
     """Read and validate ``scoring.yml`` from ``config_dir``."""
-    path = config_dir / "scoring.yml"
-    try:
-        return ScoringConfig.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    return _load(ScoringConfig, config_dir / "scoring.yml")
 
 
 class Criterion(_Strict):
@@ -329,8 +332,34 @@ class QualificationConfig(_Strict):
 
 def load_qualification(config_dir: Path) -> QualificationConfig:
     """Read and validate ``qualification.yml`` from ``config_dir``."""
-    path = config_dir / "qualification.yml"
-    try:
-        return QualificationConfig.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    return _load(QualificationConfig, config_dir / "qualification.yml")
+
+
+class FunnelConfig(_Strict):
+    """How the funnel metrics are computed (``config/funnel.yml``)."""
+
+    maturity_days: int = Field(default=90, ge=1, le=3650)
+    bottleneck_p90_multiplier: float = Field(default=1.0, gt=0)
+    forecast_z: float = Field(default=1.96, gt=0, le=5)
+
+    def dbt_var(self) -> dict[str, Any]:
+        """The form the dbt models read through ``var('funnel')``."""
+        return self.model_dump()
+
+
+def load_funnel(config_dir: Path) -> FunnelConfig:
+    """Read and validate ``funnel.yml`` from ``config_dir``."""
+    return _load(FunnelConfig, config_dir / "funnel.yml")
+
+
+def dbt_variables(config_dir: Path) -> dict[str, Any]:
+    """Every configuration file in ``config_dir``, in the form dbt reads (``--vars``)."""
+    icp = load_icp(config_dir)
+    scoring = load_scoring(config_dir)
+    return {
+        "icp": icp.dbt_var(),
+        "scoring": scoring.dbt_var(),
+        "qualification": load_qualification(config_dir).dbt_var(),
+        "funnel": load_funnel(config_dir).dbt_var(),
+        "scoring_fingerprint": scoring.fingerprint(),
+    }

@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import gate as gates
-from flows.config import load_icp, load_qualification, load_scoring
+from flows.config import dbt_variables, load_qualification, load_scoring
 from flows.dbt import run_dbt, scoring_changed
 from flows.ingest import FileResult, load_file, new_batch_id, open_landing, plan_files
 from flows.lock import warehouse_lock
@@ -257,8 +257,9 @@ def _qualify_locked(
     """The steps of :func:`qualify`, run while holding the warehouse lock."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
     folder = config_dir(config)
-    icp, scoring = load_icp(folder), load_scoring(folder)
-    qualification = load_qualification(folder)
+    # every configuration file is read and validated before anything is loaded
+    variables = dbt_variables(folder)
+    scoring, qualification = load_scoring(folder), load_qualification(folder)
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
@@ -285,12 +286,6 @@ def _qualify_locked(
     rebuild = full_refresh or scoring_changed(engine, fingerprint)
     if rebuild and not full_refresh:
         logger.info("batch %s: scoring rules changed: rebuilding scored events", summary.batch_id)
-    variables = {
-        "icp": icp.dbt_var(),
-        "scoring": scoring.dbt_var(),
-        "qualification": qualification.dbt_var(),
-        "scoring_fingerprint": fingerprint,
-    }
     build_models(warehouse, variables, rebuild)
     summary.timings["dbt"] = time.perf_counter() - started
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from flows.config import load_icp, load_qualification, load_scoring
+from flows.config import dbt_variables, load_qualification
 from flows.dbt import DbtError, run_dbt
 from flows.gate import run_gate
 from flows.qualify import qualify
@@ -29,16 +29,6 @@ from tests.conftest import duckdb_url, query
 pytestmark = pytest.mark.integration
 
 TIERS = {"name", "profiled", "mql", "sal", "sql", "disqualified", "nurture"}
-
-
-def _variables(config: Path) -> dict:
-    scoring = load_scoring(config)
-    return {
-        "icp": load_icp(config).dbt_var(),
-        "scoring": scoring.dbt_var(),
-        "qualification": load_qualification(config).dbt_var(),
-        "scoring_fingerprint": scoring.fingerprint(),
-    }
 
 
 def _copy(sample_run, tmp_path: Path) -> Path:
@@ -185,7 +175,7 @@ def test_switching_the_framework_changes_who_is_sql(sample_run, tmp_path):
     settings = yaml.safe_load((config / "qualification.yml").read_text(encoding="utf-8"))
     settings["framework"] = "meddicc"
     (config / "qualification.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-    run_dbt(["build", "--select", "+leads +sql_opportunities"], warehouse, _variables(config))
+    run_dbt(["build", "--select", "+leads +sql_opportunities"], warehouse, dbt_variables(config))
     meddicc = {r[0] for r in query(path, "select lead_id from audit.leads where tier = 'sql'")}
     assert bant and meddicc != bant
     [(framework,)] = query(
@@ -225,7 +215,7 @@ def test_changing_a_contracted_column_type_fails_the_build(sample_run, tmp_path)
         run_dbt(
             ["run", "--select", "sql_opportunities"],
             warehouse,
-            _variables(DEFAULT_CONFIG_DIR),
+            dbt_variables(DEFAULT_CONFIG_DIR),
             project_dir=project,
         )
 

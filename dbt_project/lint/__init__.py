@@ -22,6 +22,10 @@ def var(name, default=None):
         from flows.config import load_qualification
 
         return load_qualification(config).dbt_var()
+    if name == "funnel":
+        from flows.config import load_funnel
+
+        return load_funnel(config).dbt_var()
     return default
 
 

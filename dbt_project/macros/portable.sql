@@ -75,3 +75,16 @@
     _batch_id as batch_id,
     _loaded_at as loaded_at
 {%- endmacro %}
+
+{#- The p-th continuous percentile of `expr` in a group (an aggregate). -#}
+{% macro percentile(expr, p) -%}
+    {{ return(adapter.dispatch('percentile', 'leadflow')(expr, p)) }}
+{%- endmacro %}
+
+{% macro default__percentile(expr, p) -%}
+    percentile_cont({{ p }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__percentile(expr, p) -%}
+    percentile({{ expr }}, {{ p }})
+{%- endmacro %}

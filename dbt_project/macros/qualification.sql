@@ -14,3 +14,13 @@
 {% macro add_hours(ts, hours) -%}
     {{ dbt.dateadd('minute', (hours * 60) | round | int, ts) }}
 {%- endmacro %}
+
+{#- The funnel metrics' settings (config/funnel.yml, var('funnel')). -#}
+{% macro funnel() -%}
+    {%- set config = var('funnel') -%}
+    {%- if config is none -%}
+        {{ exceptions.raise_compiler_error(
+            "var('funnel') is not set: run through `leadflow run`, which passes config/funnel.yml") }}
+    {%- endif -%}
+    {{ return(config) }}
+{%- endmacro %}

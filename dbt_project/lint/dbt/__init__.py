@@ -48,3 +48,14 @@ def dateadd(datepart, interval, from_date_or_timestamp):
 
 def datediff(first_date, second_date, datepart):
     return f"date_diff('{datepart}', {first_date}, {second_date})"
+
+
+def date_trunc(datepart, date):
+    return f"date_trunc('{datepart}', {date})"
+
+
+def date_spine(datepart, start_date, end_date):
+    return (
+        f"select unnest(generate_series({start_date}, {end_date}, interval 1 {datepart}))"
+        " as date_day"
+    )

@@ -62,7 +62,7 @@ final as (
         coalesce(leads.company_domain, joined.account_domain) as account_key,
         joined.account_id as crm_account_id,
         coalesce(joined.account_name, leads.account_name) as company_name,
-        leads.industry_as_exported as industry,
+        leads.industry_key as industry,
         leads.lead_country_code as country_code,
         leads.persona,
         leads.first_touch_source_type as source_type,
