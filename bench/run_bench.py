@@ -53,6 +53,18 @@ TARGET_INCREMENTAL_RATIO = 0.10
 TARGET_AT_LEADS = 1_000_000
 DEFAULT_INCREMENT = 0.01
 MART_TABLES = ("leads", "mql_leads", "lead_score_daily", "lead_score_breakdown")
+# The baseline does the marketing part (ingestion of contacts, firmographics and events,
+# profiling, scoring, MQL); the pipeline also does the sales hand-off, which changes what
+# marts.leads' tier and marts.mql_leads hold. Parity compares the marketing part: each
+# lead's marketing tier and first MQL from intermediate.int_leads_engaged, and the marts
+# whose meaning both share.
+SALES_FOLDERS = ("crm", "salesforce", "chat")  # generated, left out of the benchmark
+COMPARED_TABLES = ("lead_score_daily", "lead_score_breakdown")
+PIPELINE_MARKETING_LEADS = """(
+    select lead_id, case when mql_at is not null then 'mql' else tier end as tier, mql_at,
+           engagement_score
+    from p.intermediate.int_leads_engaged
+)"""
 STEPS = ("ingest", "dbt", "gate", "publish")
 QUIET_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -600,8 +612,10 @@ def run_baseline(landing: Path, workdir: Path, name: str = "baseline") -> dict[s
 def parity(
     pipeline_db: Path, baseline_db: Path, scratch: Path, schema: str = "marts"
 ) -> dict[str, Any]:
-    """Compare the pipeline's warehouse with the baseline's: tiers, mql_at and score per
-    lead, every column of the four marts both write, events loaded and quarantine counts.
+    """Compare the pipeline's warehouse with the baseline's on the marketing part both
+    compute: marketing tier, first mql_at and score per lead, every column of the score
+    marts, events loaded and quarantine counts from the sources the baseline reads (the
+    pipeline's sales sources and hand-off have no counterpart in the baseline).
     ``schema`` is where the pipeline's marts are: ``audit`` when a gate blocked publication.
     ``match`` is true when nothing differs."""
     import duckdb
@@ -619,7 +633,9 @@ def parity(
 
         out: dict[str, Any] = {"pipeline_schema": schema}
         out["tiers"] = {
-            "pipeline": dict(rows(f"select tier, count(*) from p.{schema}.leads group by 1")),
+            "pipeline": dict(
+                rows(f"select tier, count(*) from {PIPELINE_MARKETING_LEADS} group by 1")
+            ),
             "baseline": dict(rows("select tier, count(*) from b.marts.leads group by 1")),
         }
         (only_p, only_b, tier_diff, mql_at_diff, score_diff, samples) = rows(
@@ -628,7 +644,7 @@ def parity(
                 select p.lead_id as p_id, b.lead_id as b_id, p.tier as p_tier,
                        b.tier as b_tier, p.mql_at as p_mql_at, b.mql_at as b_mql_at,
                        p.engagement_score as p_score, b.engagement_score as b_score
-                from p.{schema}.leads as p full join b.marts.leads as b using (lead_id)
+                from {PIPELINE_MARKETING_LEADS} as p full join b.marts.leads as b using (lead_id)
             )
             select
                 count(*) filter (where b_id is null),
@@ -653,7 +669,7 @@ def parity(
             "samples": [{k: str(v) for k, v in s.items()} for s in samples or []],
         }
         tables: dict[str, Any] = {}
-        for table in MART_TABLES:
+        for table in COMPARED_TABLES:
             p_cols = [
                 r[0] for r in rows(f"select name from pragma_table_info('p.{schema}.{table}')")
             ]
@@ -679,7 +695,12 @@ def parity(
             }
         out["tables"] = tables
         events = {
-            "pipeline": dict(rows("select _mapping, count(*) from p.raw.events group by 1")),
+            "pipeline": dict(
+                rows(
+                    "select _mapping, count(*) from p.raw.events "
+                    "where _mapping in (select mapping from b.raw.events) group by 1"
+                )
+            ),
             "baseline": dict(rows("select mapping, count(*) from b.raw.events group by 1")),
         }
         out["events_loaded"] = events
@@ -687,7 +708,9 @@ def parity(
             "pipeline": {
                 f"{m}: {r}": n
                 for m, r, n in rows(
-                    "select _mapping, reason, count(*) from p.raw.quarantine group by 1, 2"
+                    "select _mapping, reason, count(*) from p.raw.quarantine "
+                    "where _mapping in (select mapping from b.raw.events "
+                    "union select mapping from b.raw.quarantine) group by 1, 2"
                 )
             },
             "baseline": {
@@ -1225,6 +1248,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             report["generate_seconds"] = time.perf_counter() - started
             report["generated_rows"] = sum(written["files"].values())
+            # The baseline implements the marketing part only: the sales sources (and the
+            # chat hand-raises that recycle leads) are left out, so both do the same work.
+            for folder in SALES_FOLDERS:
+                shutil.rmtree(landing / folder, ignore_errors=True)
         else:
             report["generate_seconds"] = None
         report["landing"] = str(landing)
