@@ -39,8 +39,15 @@ def _print_summary(summary: object) -> None:
     for f in summary.files:
         if f["status"] in ("rejected", "unmapped"):
             print(f"  {f['status'].upper()}: {f['error'] or f['source_file']}")
+    if summary.reprocessed:
+        print(f"backfill: {len(summary.reprocessed)} files forgotten and loaded again")
     for g in summary.gates:
         print(f"gate {g['gate']}: {'passed' if g['success'] else 'BLOCKED'}")
+    changes = summary.tier_changes()
+    print(
+        "tier changes: "
+        + (", ".join(f"{t} {n:+,}" for t, n in changes.items()) if changes else "none")
+    )
     print()
     print("tier summary (marts.leads)")
     total = sum(summary.tiers.values())
@@ -76,6 +83,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             mappings=args.mappings,
             full_refresh=args.full_refresh,
             lock_timeout=args.lock_timeout,
+            backfill_since=getattr(args, "since", None),
+            backfill_until=getattr(args, "until", None),
         )
     except GateFailed as exc:
         print(f"\nleadflow run failed: {exc}", file=sys.stderr)
@@ -145,6 +154,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``backfill`` share."""
+    parser.add_argument(
+        "--sources",
+        help="landing folder: a local path or an fsspec URL (default: sources/sample)",
+    )
+    parser.add_argument(
+        "--warehouse-url",
+        help="SQLAlchemy URL of the warehouse (default: $LEADFLOW_WAREHOUSE_URL, "
+        "else duckdb:///warehouse/leadflow.duckdb)",
+    )
+    parser.add_argument(
+        "--config", help="configuration folder (default: $LEADFLOW_CONFIG_DIR, else config/)"
+    )
+    parser.add_argument(
+        "--mappings", help="column-mapping profiles folder (default: sources/mappings)"
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every incremental dbt model from raw (already loaded files stay loaded)",
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait this long for another run on the same warehouse to finish "
+        "(default 0: refuse at once, exit code 3)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the final summary (and warnings)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadflow",
@@ -158,39 +203,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest the landing folder, build the tiers, gate and publish",
         description="Run the qualify flow: ingest -> dbt build -> GX gates -> publish to marts.",
     )
-    run.add_argument(
-        "--sources",
-        help="landing folder: a local path or an fsspec URL (default: sources/sample)",
-    )
-    run.add_argument(
-        "--warehouse-url",
-        help="SQLAlchemy URL of the warehouse (default: $LEADFLOW_WAREHOUSE_URL, "
-        "else duckdb:///warehouse/leadflow.duckdb)",
-    )
-    run.add_argument(
-        "--config", help="configuration folder (default: $LEADFLOW_CONFIG_DIR, else config/)"
-    )
-    run.add_argument(
-        "--mappings", help="column-mapping profiles folder (default: sources/mappings)"
-    )
-    run.add_argument(
-        "--full-refresh",
-        action="store_true",
-        help="rebuild every incremental dbt model from raw (already loaded files stay loaded)",
-    )
-    run.add_argument(
-        "--lock-timeout",
-        type=float,
-        default=0,
-        metavar="SECONDS",
-        help="wait this long for another run on the same warehouse to finish "
-        "(default 0: refuse at once, exit code 3)",
-    )
-    run.add_argument("--json", action="store_true", help="print the run summary as JSON")
-    run.add_argument(
-        "--quiet", action="store_true", help="print only the final summary (and warnings)"
-    )
+    _add_run_options(run)
     run.set_defaults(func=cmd_run)
+
+    backfill = sub.add_parser(
+        "backfill",
+        help="re-process the files holding records dated in a window, then rebuild everything",
+        description="Forget what was loaded from the landing files that hold a record dated "
+        "in [--since, --until) and are still in the landing folder, load them again, rebuild "
+        "every model, gate and publish.",
+    )
+    backfill.add_argument("--since", required=True, help="first day of the window (YYYY-MM-DD)")
+    backfill.add_argument(
+        "--until", required=True, help="day after the window (YYYY-MM-DD, excluded)"
+    )
+    _add_run_options(backfill)
+    backfill.set_defaults(func=cmd_run)
 
     sql = sub.add_parser(
         "sql",

@@ -280,5 +280,6 @@ LOAD_LEDGER = sa.Table(
     sa.Column("rows_quarantined", sa.BigInteger(), nullable=False),
     sa.Column("error", sa.Text()),
     sa.Column("loaded_at", sa.DateTime(), nullable=False),
-    comment="One row per file load attempt; a file whose content hash is 'loaded' is skipped.",
+    comment="One row per file load attempt; a file whose content hash is 'loaded' is skipped "
+    "('reprocessed': a backfill loaded it again).",
 )

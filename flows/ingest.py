@@ -711,3 +711,47 @@ def plan_files(
             )
         planned.extend((relative, profile) for profile in matched)
     return planned, unmapped
+
+
+# --------------------------------------------------------------------------- backfill
+
+
+def files_dated_between(engine: sa.Engine, since: datetime, until: datetime) -> list[str]:
+    """Landing-relative paths of loaded files holding a record dated in ``[since, until)``.
+
+    A record's date is its entity's first timestamp field (captured_at, as_of, occurred_at,
+    decided_at, answered_at, created_at).
+    """
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for name, entity in ENTITIES.items():
+            column = RAW_TABLES[name].c[entity.timestamps[0]]
+            table = RAW_TABLES[name]
+            rows = conn.execute(
+                sa.select(table.c._source_file).where(column >= since, column < until).distinct()
+            )
+            found.update(r[0] for r in rows)
+    return sorted(found)
+
+
+def forget_files(engine: sa.Engine, files: list[str]) -> dict[str, int]:
+    """Delete the rows loaded from ``files`` (raw tables, quarantine) and mark their ledger
+    rows ``reprocessed``, in one transaction.
+
+    The files are then loaded again by the next ingest, as if new; the ledger keeps the
+    history of both loads. Rows deleted (or ledger rows marked) per table.
+    """
+    if not files:
+        return {}
+    deleted: dict[str, int] = {}
+    with engine.begin() as conn:
+        for name, table in [*RAW_TABLES.items(), ("quarantine", QUARANTINE)]:
+            result = conn.execute(sa.delete(table).where(table.c._source_file.in_(files)))
+            deleted[name] = int(result.rowcount or 0)
+        result = conn.execute(
+            sa.update(LOAD_LEDGER)
+            .where(LOAD_LEDGER.c.source_file.in_(files), LOAD_LEDGER.c.status == "loaded")
+            .values(status="reprocessed")
+        )
+        deleted["load_ledger"] = int(result.rowcount or 0)
+    return deleted

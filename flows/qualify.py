@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,15 @@ from prefect.cache_policies import NO_CACHE
 from flows import gate as gates
 from flows.config import dbt_variables, load_qualification, load_scoring
 from flows.dbt import run_dbt, scoring_changed
-from flows.ingest import FileResult, load_file, new_batch_id, open_landing, plan_files
+from flows.ingest import (
+    FileResult,
+    files_dated_between,
+    forget_files,
+    load_file,
+    new_batch_id,
+    open_landing,
+    plan_files,
+)
 from flows.lock import warehouse_lock
 from flows.mapping import MappingProfile, load_profiles
 from flows.notify import failure_payload, send
@@ -44,6 +53,14 @@ class RunSummary:
     published: dict[str, int] = field(default_factory=dict)
     tiers: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    tiers_before: dict[str, int] = field(default_factory=dict)
+    reprocessed: list[str] = field(default_factory=list)
+
+    def tier_changes(self) -> dict[str, int]:
+        """Leads per tier gained (+) or lost (-) by this run, in the published marts."""
+        tiers = set(self.tiers) | set(self.tiers_before)
+        changes = {t: self.tiers.get(t, 0) - self.tiers_before.get(t, 0) for t in tiers}
+        return {t: n for t, n in sorted(changes.items()) if n}
 
     def totals(self) -> dict[str, int]:
         """Files per status and rows loaded / quarantined."""
@@ -220,6 +237,8 @@ def qualify(
     mappings: str | None = None,
     full_refresh: bool = False,
     lock_timeout: float = 0,
+    backfill_since: str | None = None,
+    backfill_until: str | None = None,
 ) -> RunSummary:
     """Qualify leads end to end, one run per warehouse at a time.
 
@@ -232,6 +251,10 @@ def qualify(
     3. gate: validate each tier table with its GX suite (results in ``ops.gate_results``);
     4. publish: copy the tier tables to ``marts`` in one transaction, only if every gate passed.
 
+    Backfill: with ``backfill_since`` / ``backfill_until`` (ISO dates, the end excluded), the
+    loaded files holding a record dated in the window and still in the landing folder are
+    forgotten (raw rows, quarantine, ledger) and loaded again, and every model is rebuilt.
+
     A failed run POSTs a JSON summary to ``LEADFLOW_NOTIFY_WEBHOOK_URL`` when it is set.
     """
     warehouse: Warehouse | None = None
@@ -240,7 +263,10 @@ def qualify(
         warehouse = Warehouse.from_env(warehouse_url)
         summary.warehouse = warehouse.display_url
         with warehouse_lock(warehouse, timeout=lock_timeout):
-            return _qualify_locked(summary, warehouse, sources, config, mappings, full_refresh)
+            window = _window(backfill_since, backfill_until)
+            return _qualify_locked(
+                summary, warehouse, sources, config, mappings, full_refresh, window
+            )
     except Exception as exc:
         notify_failure(summary, warehouse, exc)
         raise
@@ -253,6 +279,7 @@ def _qualify_locked(
     config: str | None,
     mappings: str | None,
     full_refresh: bool,
+    window: tuple[datetime, datetime] | None = None,
 ) -> RunSummary:
     """The steps of :func:`qualify`, run while holding the warehouse lock."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
@@ -269,6 +296,27 @@ def _qualify_locked(
     started = time.perf_counter()
     fs, root = open_landing(landing)
     planned, unmapped = plan_files(fs, root, profiles)
+    summary.tiers_before = tier_counts(engine)
+    if window is not None:
+        present = {relative for relative, _ in planned}
+        dated = files_dated_between(engine, *window)
+        summary.reprocessed = [f for f in dated if f in present]
+        for missing in sorted(set(dated) - present):
+            logger.warning(
+                "batch %s: backfill keeps %s as loaded: the file is no longer in the landing",
+                summary.batch_id,
+                missing,
+            )
+        deleted = forget_files(engine, summary.reprocessed)
+        logger.info(
+            "batch %s: backfill %s .. %s: reprocessing %d files (rows forgotten: %s)",
+            summary.batch_id,
+            window[0].date(),
+            window[1].date(),
+            len(summary.reprocessed),
+            deleted,
+        )
+        full_refresh = True
     for result in unmapped:
         logger.warning(
             "batch %s: skipped %s: %s", summary.batch_id, result.source_file, result.error
@@ -308,6 +356,21 @@ def _qualify_locked(
         "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers
     )
     return summary
+
+
+def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] | None:
+    """The backfill window from ISO dates; both or neither must be given, since < until."""
+    if since is None and until is None:
+        return None
+    if since is None or until is None:
+        raise ConfigurationError("a backfill needs both --since and --until")
+    try:
+        start, end = datetime.fromisoformat(since), datetime.fromisoformat(until)
+    except ValueError as exc:
+        raise ConfigurationError(f"backfill window: {exc} (expected YYYY-MM-DD)") from None
+    if start >= end:
+        raise ConfigurationError(f"backfill window: --since {since} is not before --until {until}")
+    return start, end
 
 
 if __name__ == "__main__":
