@@ -277,8 +277,11 @@ def test_prefect_yaml_deployments_build_offline():
     assert deployments["qualify-incremental"]["parameters"]["full_refresh"] is False
     slugs = set()
     for name, d in deployments.items():
+        # a module path: a file entrypoint would put flows/ first on sys.path, where
+        # flows/dbt.py shadows the dbt package
         module, _, attr = d["entrypoint"].partition(":")
-        assert (PROJECT_ROOT / module).is_file() and attr == "qualify"
+        assert module == "flows.qualify" and attr == "qualify"
+        assert (PROJECT_ROOT / (module.replace(".", "/") + ".py")).is_file()
         assert d["work_pool"]["name"] == spec["definitions"]["work_pools"]["process_pool"]["name"]
         [schedule] = d["schedules"]
         assert {"cron", "timezone", "slug"} <= set(schedule)
