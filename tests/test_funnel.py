@@ -3,7 +3,7 @@ on the sample run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -179,14 +179,14 @@ def tiny_sales(tmp_path) -> Path:
         con.execute("create table audit.sla_breaches (lead_id varchar, cycle integer)")
         con.execute("insert into audit.sla_breaches values ('z', 2)")
         con.execute(
-            "create table audit.sql_opportunities (opportunity_id varchar, currency varchar, "
-            "amount double, is_won boolean, is_closed boolean, source_type varchar, "
-            "industry varchar, first_captured_at timestamp, sql_at timestamp, "
-            "closed_at timestamp, days_capture_to_sql integer)"
+            "create table audit.sql_opportunities (opportunity_id varchar, lead_id varchar, "
+            "currency varchar, amount double, is_won boolean, is_closed boolean, "
+            "source_type varchar, industry varchar, first_captured_at timestamp, "
+            "sql_at timestamp, closed_at timestamp, days_capture_to_sql integer)"
         )
         con.executemany(
-            "insert into audit.sql_opportunities values (?, 'EUR', ?, ?, ?, 'form', 'software', "
-            "'2026-01-01', '2026-03-01', cast(? as timestamp), 59)",
+            "insert into audit.sql_opportunities values (?, 'a', 'EUR', ?, ?, ?, 'form', "
+            "'software', '2026-01-01', '2026-03-01', cast(? as timestamp), 59)",
             [
                 ["w1", 1000, True, True, "2026-03-21"], ["w2", 3000, True, True, "2026-03-21"],
                 ["l1", 500, False, True, "2026-03-10"], ["o1", 700, False, False, None],
@@ -208,12 +208,26 @@ def tiny_sales(tmp_path) -> Path:
             "run",
             "--select",
             "funnel_stage_durations funnel_bottlenecks funnel_sla_compliance funnel_win_rates "
-            "funnel_velocity",
+            "funnel_velocity funnel_tier_entries",
         ],
         Warehouse.from_env(duckdb_url(path)),
         dbt_variables(DEFAULT_CONFIG_DIR),
     )
     return path
+
+
+def test_tier_entries_are_first_entries_and_the_first_win(tiny_sales):
+    # a's histories (name, profiled, mql) and its two won opportunities (the first close)
+    assert query(
+        tiny_sales,
+        "select tier, tier_order, entered_at, cohort_month from audit.funnel_tier_entries "
+        "where lead_id = 'a' order by tier_order",
+    ) == [
+        ("name", 1, datetime(2026, 3, 1), date(2026, 3, 1)),
+        ("profiled", 2, datetime(2026, 3, 3), date(2026, 3, 1)),
+        ("mql", 3, datetime(2026, 3, 7), date(2026, 3, 1)),
+        ("won", 6, datetime(2026, 3, 21), date(2026, 3, 1)),
+    ]
 
 
 def test_stage_durations_and_bottlenecks(tiny_sales):
