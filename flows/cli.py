@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flows.settings import ConfigurationError
 
-TIER_ORDER = ("name", "profiled", "mql", "disqualified")
+TIER_ORDER = ("name", "profiled", "mql", "sal", "sql", "nurture", "disqualified")
 
 
 def _quiet_defaults() -> None:
