@@ -57,17 +57,6 @@ class _Reader:
     def rows(self, sql: str) -> Rows:
         return [dict(r._mapping) for r in self.conn.execute(sa.text(sql))]
 
-    def columns(self, table: str) -> list[str]:
-        schema, name = table.split(".")
-        found = self.conn.execute(
-            sa.text(
-                "select column_name from information_schema.columns "
-                "where table_schema = :s and table_name = :t order by ordinal_position"
-            ),
-            {"s": schema, "t": name},
-        )
-        return [c for (c,) in found]
-
 
 def _plain(value: Any) -> Any:
     """A JSON-ready value: dates as ISO text, decimals as floats."""
@@ -106,40 +95,27 @@ def _chart(chart: Any) -> dict[str, Any]:
     return chart.properties(width=560, height=260).to_dict()
 
 
-def _funnel(db: _Reader) -> Section:
+def _funnel(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "Funnel by tier",
-        "How many distinct leads ever reached each tier (from marts.lead_stage_transitions), "
-        "and how many opportunities were won (marts.sql_opportunities).",
-    )
-    counts = {r["to_tier"]: r["leads"] for r in db.rows(
-        "select to_tier, count(distinct lead_id) as leads "
-        "from marts.lead_stage_transitions group by to_tier"
+    counts = {r["tier"]: r["leads"] for r in db.rows(
+        "select tier, count(*) as leads from marts.funnel_tier_entries group by tier"
     )}  # fmt: skip
-    rows: Rows = [{"stage": t, "order": i, "leads": counts.get(t, 0)} for i, t in enumerate(TIERS)]
-    if db.has("marts.sql_opportunities"):
-        (won,) = db.rows("select count(*) as n from marts.sql_opportunities where is_won")
-        rows.append({"stage": "won", "order": len(TIERS), "leads": won["n"]})
-    sort = [r["stage"] for r in rows]
+    rows: Rows = [{"stage": t, "leads": counts.get(t, 0)} for t in (*TIERS, "won")]
     s.charts.append(_chart(
         alt.Chart(alt.Data(values=rows)).mark_bar()
-        .encode(x=alt.X("stage:N", sort=sort, title=None), y=alt.Y("leads:Q", title="leads"))
+        .encode(
+            x=alt.X("stage:N", sort=[r["stage"] for r in rows], title=None),
+            y=alt.Y("leads:Q", title="leads"),
+        )
     ))  # fmt: skip
     s.tables.append(html_table(rows, ["stage", "leads"]))
     return s
 
 
-def _conversion(db: _Reader) -> Section:
+def _conversion(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "Conversion per step over monthly cohorts",
-        "For leads that entered a tier in a month, the share that reached the next tier "
-        "(marts.funnel_conversion, all leads). Recent cohorts that are not mature yet are "
-        "drawn with lighter, differently shaped points.",
-    )
     rows = _values(db.rows(
         "select step_order, from_tier || ' → ' || to_tier as step, cohort_month, entered, "
         "converted, conversion_rate, is_mature from marts.funnel_conversion "
@@ -169,14 +145,9 @@ def _conversion(db: _Reader) -> Section:
     return s
 
 
-def _durations(db: _Reader) -> Section:
+def _durations(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "Stage durations",
-        "Days a lead stays in each tier before it moves on: median and 90th percentile over "
-        "all time (marts.funnel_stage_durations).",
-    )
     rows = db.rows(
         "select tier, stays, median_days, p90_days, mean_days from marts.funnel_stage_durations "
         "where cohort_month is null"
@@ -202,14 +173,9 @@ def _durations(db: _Reader) -> Section:
     return s
 
 
-def _bottlenecks(db: _Reader) -> Section:
+def _bottlenecks(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "Bottlenecks",
-        "Leads that have stayed in their tier longer than its threshold "
-        "(marts.funnel_bottlenecks): how many per tier, and the 10 oldest cases.",
-    )
     per_tier = db.rows(
         "select tier, count(*) as stalled, max(threshold_days) as threshold_days "
         "from marts.funnel_bottlenecks group by tier order by stalled desc"
@@ -226,14 +192,9 @@ def _bottlenecks(db: _Reader) -> Section:
     return s
 
 
-def _forecast(db: _Reader) -> Section:
+def _forecast(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "Forecast",
-        "Expected closes from the open pipeline: current count × win probability per "
-        "tier/stage, with the low–high interval as error bars (marts.funnel_forecast).",
-    )
     rows = _values(db.rows(
         "select forecast_group, group_order, current_count, win_probability, expected_closes, "
         "expected_closes_low, expected_closes_high from marts.funnel_forecast order by group_order"
@@ -251,14 +212,9 @@ def _forecast(db: _Reader) -> Section:
     return s
 
 
-def _sla(db: _Reader) -> Section:
+def _sla(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "SLA compliance",
-        "Per month, the share of new MQLs that sales contacted within the SLA "
-        "(marts.funnel_sla_compliance).",
-    )
     rows = _values(db.rows(
         "select month, mqls, contacted_within_sla, breaches, compliance_rate "
         "from marts.funnel_sla_compliance order by month"
@@ -274,14 +230,9 @@ def _sla(db: _Reader) -> Section:
     return s
 
 
-def _mql_sources(db: _Reader) -> Section:
+def _mql_sources(db: _Reader, s: Section) -> Section:
     import altair as alt
 
-    s = Section(
-        "MQL sources",
-        "Current-cycle MQLs by first-touch source type and detail, split by why they became "
-        "MQLs (marts.mql_leads).",
-    )
     rows = db.rows(
         "select coalesce(first_touch_source_type, '(unknown)') as source_type, "
         "coalesce(first_touch_source_detail, '(unknown)') as source_detail, mql_reason, "
@@ -299,49 +250,87 @@ def _mql_sources(db: _Reader) -> Section:
     return s
 
 
-def _gates(db: _Reader) -> Section:
-    s = Section("Last runs' gate results", "The latest 20 gate outcomes (ops.gate_results).")
-    wanted = [
-        "run_id",
-        "batch_id",
-        "gate",
-        "table_name",
-        "success",
-        "evaluated",
-        "failed",
-        "checked_at",
-    ]
-    available = db.columns("ops.gate_results")
-    columns = [c for c in wanted if c in available]
-    order = "checked_at desc" if "checked_at" in available else "1 desc"
-    rows = db.rows(f"select {', '.join(columns)} from ops.gate_results order by {order} limit 20")
+def _gates(db: _Reader, s: Section) -> Section:
+    columns = ["run_id", "gate", "table_name", "success", "evaluated", "failed", "checked_at"]
+    rows = db.rows(
+        f"select {', '.join(columns)} from ops.gate_results order by checked_at desc limit 20"
+    )
     s.tables.append(html_table(rows, columns))
     return s
 
 
-# (builder, the tables it reads, its title when they are missing)
-SECTIONS: list[tuple[Callable[[_Reader], Section], tuple[str, ...], str]] = [
-    (_funnel, ("marts.lead_stage_transitions",), "Funnel by tier"),
-    (_conversion, ("marts.funnel_conversion",), "Conversion per step over monthly cohorts"),
-    (_durations, ("marts.funnel_stage_durations",), "Stage durations"),
-    (_bottlenecks, ("marts.funnel_bottlenecks",), "Bottlenecks"),
-    (_forecast, ("marts.funnel_forecast",), "Forecast"),
-    (_sla, ("marts.funnel_sla_compliance",), "SLA compliance"),
-    (_mql_sources, ("marts.mql_leads",), "MQL sources"),
-    (_gates, ("ops.gate_results",), "Last runs' gate results"),
+# (builder, the tables it reads, title, explanation): a builder adds charts and tables
+# to its section; a section whose tables are missing says so instead.
+SECTIONS: list[tuple[Callable[[_Reader, Section], Section], tuple[str, ...], str, str]] = [
+    (
+        _funnel,
+        ("marts.funnel_tier_entries",),
+        "Funnel by tier",
+        "How many distinct leads ever reached each tier, and how many won an opportunity "
+        "(marts.funnel_tier_entries).",
+    ),
+    (
+        _conversion,
+        ("marts.funnel_conversion",),
+        "Conversion per step over monthly cohorts",
+        "For leads that entered a tier in a month, the share that reached the next tier "
+        "(marts.funnel_conversion, all leads). Recent cohorts that are not mature yet are "
+        "drawn with lighter, differently shaped points.",
+    ),
+    (
+        _durations,
+        ("marts.funnel_stage_durations",),
+        "Stage durations",
+        "Days a lead stays in each tier before it moves on: median and 90th percentile over "
+        "all time (marts.funnel_stage_durations).",
+    ),
+    (
+        _bottlenecks,
+        ("marts.funnel_bottlenecks",),
+        "Bottlenecks",
+        "Leads that have stayed in their tier longer than its threshold "
+        "(marts.funnel_bottlenecks): how many per tier, and the 10 oldest cases.",
+    ),
+    (
+        _forecast,
+        ("marts.funnel_forecast",),
+        "Forecast",
+        "Expected closes from the open pipeline: current count × win probability per "
+        "tier/stage, with the low–high interval as error bars (marts.funnel_forecast).",
+    ),
+    (
+        _sla,
+        ("marts.funnel_sla_compliance",),
+        "SLA compliance",
+        "Per month, the share of new MQLs that sales contacted within the SLA "
+        "(marts.funnel_sla_compliance).",
+    ),
+    (
+        _mql_sources,
+        ("marts.mql_leads",),
+        "MQL sources",
+        "Current-cycle MQLs by first-touch source type and detail, split by why they became "
+        "MQLs (marts.mql_leads).",
+    ),
+    (
+        _gates,
+        ("ops.gate_results",),
+        "Last runs' gate results",
+        "The latest 20 gate outcomes (ops.gate_results).",
+    ),
 ]
 
 
 def build_sections(db: _Reader) -> list[Section]:
     """Every section; one whose table is missing says so ("not built yet")."""
     sections = []
-    for builder, needs, title in SECTIONS:
+    for builder, needs, title, text in SECTIONS:
         missing = [t for t in needs if not db.has(t)]
         if missing:
             note = f"{', '.join(missing)} is not built yet: `leadflow run` builds it."
             sections.append(Section(title, "", note=note))
         else:
-            sections.append(builder(db))
+            sections.append(builder(db, Section(title, text)))
     return sections
 
 

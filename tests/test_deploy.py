@@ -65,7 +65,7 @@ def stop(proc: subprocess.Popen, grace: float = 15) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     except ProcessLookupError:
-        pass
+        return  # the process group exited between the poll and the signal: nothing to stop
 
 
 @dataclass
@@ -164,7 +164,7 @@ def prefect_server(tmp_path_factory, prefect_database):
                     if response.status == 200:
                         break
             except OSError:
-                pass
+                pass  # not listening yet: poll again until the deadline below
             assert time.monotonic() < deadline, f"server not healthy:\n{tail(server_log)}"
             time.sleep(0.5)
         server = PrefectServer(

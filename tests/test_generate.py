@@ -535,12 +535,10 @@ def test_timestamps_within_period(small: tuple[Path, dict]) -> None:
 
 
 def test_madrid_offset_matches_tz_database() -> None:
-    zoneinfo = pytest.importorskip("zoneinfo")
-    try:
-        madrid = zoneinfo.ZoneInfo("Europe/Madrid")
-    except zoneinfo.ZoneInfoNotFoundError:
-        # Python without tzdata cannot compute the reference offsets; skipping says so.
-        pytest.skip("no time-zone database")
+    import zoneinfo
+
+    # tzdata is always installed (Prefect needs pendulum, which needs it)
+    madrid = zoneinfo.ZoneInfo("Europe/Madrid")
     ts = np.arange(gen._epoch(date(2025, 1, 1)), gen._epoch(date(2028, 1, 1)), 3 * 3607)
     expected = [datetime.fromtimestamp(int(t), UTC).astimezone(madrid).utcoffset() for t in ts]
     assert [int(e.total_seconds()) for e in expected] == gen._madrid_offset(ts).tolist()

@@ -74,8 +74,8 @@ def small_warehouse(tmp_path) -> Path:
     try:
         con.execute("create schema marts; create schema ops")
         con.execute(
-            "create table marts.lead_stage_transitions as select * from (values "
-            "('a', 'name'), ('a', 'profiled'), ('a', 'mql'), ('b', 'name')) t(lead_id, to_tier)"
+            "create table marts.funnel_tier_entries as select * from (values "
+            "('a', 'name'), ('a', 'profiled'), ('a', 'mql'), ('b', 'name')) t(lead_id, tier)"
         )
         con.execute(
             "create table marts.funnel_bottlenecks (tier varchar, lead_id varchar, "
