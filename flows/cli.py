@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from flows.settings import ConfigurationError
 
+WAREHOUSE_ENV = "LEADFLOW_WAREHOUSE_URL"
 TIER_ORDER = ("name", "profiled", "mql", "sal", "sql", "nurture", "disqualified")
 
 
@@ -43,6 +46,10 @@ def _print_summary(summary: object) -> None:
         print(f"backfill: {len(summary.reprocessed)} files forgotten and loaded again")
     for g in summary.gates:
         print(f"gate {g['gate']}: {'passed' if g['success'] else 'BLOCKED'}")
+    if summary.data_docs:
+        print(f"gate details (GX Data Docs): {summary.data_docs}")
+    if summary.timings:
+        print("time:  " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
     changes = summary.tier_changes()
     print(
         "tier changes: "
@@ -67,25 +74,64 @@ def _quiet_logs() -> None:
     os.environ["DBT_QUIET"] = "true"
 
 
+def _progress_listener(args: argparse.Namespace) -> object | None:
+    """How the run's progress is shown: a live status line on a terminal (the log then
+    shows warnings only, unless --verbose), a line per step otherwise, none for scripts."""
+    from flows import progress
+
+    if args.quiet or args.json:
+        return None
+    if sys.stderr.isatty() and not args.verbose:
+        _quiet_logs()
+        return progress.StatusLine(sys.stderr)
+    return progress.StepLines(sys.stderr)
+
+
+@contextlib.contextmanager
+def _warehouse_from_args(args: argparse.Namespace) -> Iterator[None]:
+    """Hand --warehouse-url to the flow through the environment, not as a flow parameter:
+    Prefect stores a run's parameters (and shows them in its UI), and the URL may hold a
+    password."""
+    url, args.warehouse_url = args.warehouse_url, None
+    saved = os.environ.get(WAREHOUSE_ENV)
+    if url:
+        os.environ[WAREHOUSE_ENV] = url
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        else:
+            os.environ[WAREHOUSE_ENV] = saved
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the qualify flow."""
-    if args.quiet:
+    with _warehouse_from_args(args):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.quiet or args.json:  # --json: stdout holds only the JSON document
         _quiet_logs()
+    listener = _progress_listener(args)
+    from flows import progress
     from flows.gate import GateFailed
     from flows.lock import WarehouseBusy
     from flows.qualify import qualify
 
     try:
-        summary = qualify(
-            sources=args.sources,
-            warehouse_url=args.warehouse_url,
-            config=args.config,
-            mappings=args.mappings,
-            full_refresh=args.full_refresh,
-            lock_timeout=args.lock_timeout,
-            backfill_since=getattr(args, "since", None),
-            backfill_until=getattr(args, "until", None),
-        )
+        with progress.watching(listener) if listener else contextlib.nullcontext():
+            summary = qualify(
+                sources=args.sources,
+                warehouse_url=args.warehouse_url,
+                config=args.config,
+                mappings=args.mappings,
+                full_refresh=args.full_refresh,
+                lock_timeout=args.lock_timeout,
+                backfill_since=getattr(args, "since", None),
+                backfill_until=getattr(args, "until", None),
+            )
     except GateFailed as exc:
         print(f"\nleadflow run failed: {exc}", file=sys.stderr)
         return 1
@@ -154,6 +200,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recycle(args: argparse.Namespace) -> int:
+    """List the nurture leads whose recycle date has come."""
+    with _warehouse_from_args(args):
+        return _recycle(args)
+
+
+def _recycle(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from flows.lock import WarehouseBusy
+    from flows.recycle import RECYCLE_TABLE, recycle_nurture
+
+    try:
+        summary = recycle_nurture(
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            as_of=args.as_of,
+            lock_timeout=args.lock_timeout,
+        )
+    except WarehouseBusy as exc:
+        print(f"\nleadflow recycle refused: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(asdict(summary), default=str, indent=2))
+        return 0
+    print(f"\nnurture leads due for recycling as of {summary.as_of:%Y-%m-%d %H:%M}: ", end="")
+    print(f"{summary.due:,}")
+    for reason, n in summary.by_reason.items():
+        print(f"  {n:>8,}  {reason}")
+    print(
+        f"listed in marts.{RECYCLE_TABLE}; "
+        f"at the cycle limit, not listed: {summary.at_max_cycles:,}"
+    )
+    return 0
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``backfill`` share."""
     parser.add_argument(
@@ -187,6 +269,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
     parser.add_argument(
         "--quiet", action="store_true", help="print only the final summary (and warnings)"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="on a terminal, show the log (INFO) instead of the live status line",
     )
 
 
@@ -232,6 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
     sql.add_argument("--max-width", type=int, default=160, help="table width (DuckDB)")
     sql.set_defaults(func=cmd_sql)
+
+    recycle = sub.add_parser(
+        "recycle",
+        help="list the nurture leads whose recycle date has come (marts.nurture_recycle_due)",
+        description="Replace marts.nurture_recycle_due with the leads in nurture whose "
+        "recycle_after has come, that may be contacted and have cycles left.",
+    )
+    recycle.add_argument("--as-of", help="the day the list is for (YYYY-MM-DD; default: now)")
+    recycle.add_argument(
+        "--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)"
+    )
+    recycle.add_argument("--config", help="configuration folder (default: config/)")
+    recycle.add_argument(
+        "--lock-timeout", type=float, default=0, metavar="SECONDS",
+        help="wait this long for a run holding the warehouse (default 0: refuse, exit code 3)",
+    )  # fmt: skip
+    recycle.add_argument("--json", action="store_true", help="print the summary as JSON")
+    recycle.set_defaults(func=cmd_recycle)
 
     gen = sub.add_parser(
         "generate",

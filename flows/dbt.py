@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,16 +42,30 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
+@contextmanager
+def _argv_masked(warehouse: Warehouse) -> Iterator[None]:
+    secret = warehouse.url.password
+    saved = sys.argv
+    if secret:
+        sys.argv = [arg.replace(str(secret), "***") for arg in saved]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
 def run_dbt(
     args: list[str],
     warehouse: Warehouse,
     variables: dict[str, Any],
     raise_on_failure: bool = True,
     project_dir: Path = DBT_PROJECT_DIR,
+    on_node_finished: Callable[[], None] | None = None,
 ) -> DbtOutcome:
     """Run ``dbt <args>`` on the warehouse with ``variables`` passed as ``--vars``.
 
-    ``project_dir`` is the dbt project (and profiles) folder, the project's own by default.
+    ``project_dir`` is the dbt project (and profiles) folder, the project's own by default;
+    ``on_node_finished`` is called each time dbt finishes a node (model, test, seed).
     """
     from dbt.cli.main import dbtRunner
 
@@ -68,8 +83,15 @@ def run_dbt(
         "--vars",
         json.dumps(variables),
     ]
-    with _environment(env):
-        result = dbtRunner().invoke(command)
+    # dbt logs the command line it was started from (``invocation_command``): a password
+    # given in a --warehouse-url argument must not reach dbt's log.
+    with _environment(env), _argv_masked(warehouse):
+        callbacks = []
+        if on_node_finished is not None:
+            callbacks.append(
+                lambda event: on_node_finished() if event.info.name == "NodeFinished" else None
+            )
+        result = dbtRunner(callbacks=callbacks).invoke(command)
     outcome = DbtOutcome(command=args, success=bool(result.success))
     results = getattr(result.result, "results", None) or []
     for node_result in results:
