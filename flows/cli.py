@@ -207,7 +207,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(result), default=str, indent=2))
         return 0
     print(f"\nforgot sha256:{erasure.email_hash} on {result.warehouse}")
-    print(f"leads: {len(erasure.lead_ids)}, visitor ids: {erasure.visitor_ids}")
+    print(f"leads: {erasure.leads}, visitor ids: {erasure.visitor_ids}")
     for table, n in sorted(erasure.deleted.items()):
         print(f"  deleted {n:>8,}  {table}")
     for table, n in sorted(erasure.redacted.items()):

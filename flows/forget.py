@@ -71,7 +71,7 @@ def forget(
         erasure = erase_person(engine, email, reason)
         logger.info(
             "erased %d lead(s), %d visitor id(s); rows deleted: %s; redacted: %s",
-            len(erasure.lead_ids),
+            erasure.leads,
             erasure.visitor_ids,
             erasure.deleted,
             erasure.redacted,

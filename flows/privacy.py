@@ -135,7 +135,8 @@ class Erasure:
     """What erasing one person removed: rows deleted or redacted per ``schema.table``."""
 
     email_hash: str
-    lead_ids: list[str] = field(default_factory=list)
+    # how many leads and visitor ids the person had (the ids themselves are not kept)
+    leads: int = 0
     visitor_ids: int = 0
     deleted: dict[str, int] = field(default_factory=dict)
     redacted: dict[str, int] = field(default_factory=dict)
@@ -208,7 +209,7 @@ def erase_person(engine: sa.Engine, email: str, reason: str) -> Erasure:
                     {"address": address},
                 )
                 lead_ids.update(r[0] for r in found if r[0] is not None)
-        erasure.lead_ids, erasure.visitor_ids = sorted(lead_ids), len(keyed)
+        erasure.leads, erasure.visitor_ids = len(lead_ids), len(keyed)
         for (schema, table), columns in tables.items():
             name = f"{schema}.{table}"
             if (schema, table) == (OPS_SCHEMA, SUPPRESSIONS.name):
