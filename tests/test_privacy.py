@@ -484,3 +484,9 @@ def test_bi_facing_marts_carry_no_email_phone_or_name(sample_run):
         assert ("email", "VARCHAR") in by_table["leads"]
     finally:
         con.close()
+
+
+def test_forget_refuses_what_is_not_an_address(tmp_path, capsys):
+    url = duckdb_url(tmp_path / "w.duckdb")
+    assert main(["forget", "not-an-address", "--warehouse-url", url]) == 2
+    assert "'not-an-address' is not an e-mail address" in capsys.readouterr().err
