@@ -39,6 +39,8 @@ def _print_summary(summary: object) -> None:
         f"rows:  {totals.get('rows_loaded', 0):,} loaded, "
         f"{totals.get('rows_quarantined', 0):,} quarantined (see raw.quarantine)"
     )
+    if totals.get("rows_suppressed"):
+        print(f"       {totals['rows_suppressed']:,} dropped: erased people (ops.suppressions)")
     for f in summary.files:
         if f["status"] in ("rejected", "unmapped"):
             print(f"  {f['status'].upper()}: {f['error'] or f['source_file']}")
@@ -170,8 +172,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
         con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
         try:
             relation = con.sql(args.query)
-            if relation is not None:
-                relation.show(max_rows=args.max_rows, max_width=args.max_width)
+            if relation is not None and args.csv:
+                rows = (
+                    relation.fetchall()
+                    if args.max_rows is None
+                    else relation.fetchmany(args.max_rows)
+                )
+                _print_csv(relation.columns, rows)
+            elif relation is not None:
+                relation.show(max_rows=args.max_rows or 40, max_width=args.max_width)
         finally:
             con.close()
         return 0
@@ -180,11 +189,21 @@ def cmd_sql(args: argparse.Namespace) -> int:
     engine = sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         result = conn.execute(sa.text(args.query))
-        if result.returns_rows:
+        if result.returns_rows and args.csv:
+            rows = result.fetchall() if args.max_rows is None else result.fetchmany(args.max_rows)
+            _print_csv(list(result.keys()), rows)
+        elif result.returns_rows:
             print("\t".join(result.keys()))
-            for row in result.fetchmany(args.max_rows):
+            for row in result.fetchmany(args.max_rows or 40):
                 print("\t".join("" if v is None else str(v) for v in row))
     return 0
+
+
+def _print_csv(columns: list[str], rows: list) -> None:
+    """Rows as CSV on stdout, spreadsheet formulas neutralised (see flows/export.py)."""
+    from flows.export import write_csv
+
+    write_csv(sys.stdout, columns, rows)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -233,6 +252,49 @@ def _recycle(args: argparse.Namespace) -> int:
         f"listed in marts.{RECYCLE_TABLE}; "
         f"at the cycle limit, not listed: {summary.at_max_cycles:,}"
     )
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase one person from the warehouse, keep them out of later loads, rebuild."""
+    if args.quiet:
+        _quiet_logs()
+    from flows.forget import forget
+    from flows.gate import GateFailed
+    from flows.lock import WarehouseBusy
+
+    try:
+        result = forget(
+            email=args.email,
+            reason=args.reason,
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            mappings=args.mappings,
+            lock_timeout=args.lock_timeout,
+        )
+    except GateFailed as exc:
+        print(
+            "\nleadflow forget: the person was erased and suppressed, but the rebuild was "
+            f"blocked, so metrics still count them until the next run: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    except WarehouseBusy as exc:
+        print(f"\nleadflow forget refused: {exc}", file=sys.stderr)
+        return 3
+    erasure = result.erasure
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(result), default=str, indent=2))
+        return 0
+    print(f"\nforgot sha256:{erasure.email_hash} on {result.warehouse}")
+    print(f"leads: {erasure.leads}, visitor ids: {erasure.visitor_ids}")
+    for table, n in sorted(erasure.deleted.items()):
+        print(f"  deleted {n:>8,}  {table}")
+    for table, n in sorted(erasure.redacted.items()):
+        print(f"  redacted {n:>7,}  {table}")
+    print(f"rebuilt and published {len(result.published)} tables; later loads drop this person")
     return 0
 
 
@@ -316,7 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
         "query", help='the SQL to run, e.g. "select tier, count(*) from marts.leads group by 1"'
     )
     sql.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
-    sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+    sql.add_argument("--max-rows", type=int, help="rows to print (default 40; with --csv: all)")
+    sql.add_argument(
+        "--csv",
+        action="store_true",
+        help="print CSV (header, then rows) for a spreadsheet; text cells starting with "
+        "= + - @ tab or CR get a leading single quote so they are never run as formulas",
+    )
     sql.add_argument("--max-width", type=int, default=160, help="table width (DuckDB)")
     sql.set_defaults(func=cmd_sql)
 
@@ -337,6 +405,28 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     recycle.add_argument("--json", action="store_true", help="print the summary as JSON")
     recycle.set_defaults(func=cmd_recycle)
+
+    forget = sub.add_parser(
+        "forget",
+        help="erase a person (by e-mail) from every table and keep them out of later loads",
+        description="Delete everything the warehouse holds about EMAIL (raw, quarantine, "
+        "every model, history and metrics), record its SHA-256 in ops.suppressions so "
+        "re-loading old files does not bring it back, then rebuild, gate and publish.",
+    )
+    forget.add_argument("email", help="the person's e-mail address (any case, spaces trimmed)")
+    forget.add_argument(
+        "--reason", default="erasure request", help="why (kept in ops.suppressions)"
+    )
+    forget.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    forget.add_argument("--config", help="configuration folder (default: config/)")
+    forget.add_argument("--mappings", help="column-mapping profiles folder")
+    forget.add_argument(
+        "--lock-timeout", type=float, default=0, metavar="SECONDS",
+        help="wait this long for a run on the same warehouse to finish (default 0)",
+    )  # fmt: skip
+    forget.add_argument("--json", action="store_true", help="print what was erased as JSON")
+    forget.add_argument("--quiet", action="store_true", help="print only the final summary")
+    forget.set_defaults(func=cmd_forget)
 
     gen = sub.add_parser(
         "generate",

@@ -77,6 +77,7 @@ class RunSummary:
             out[f"files_{f['status']}"] = out.get(f"files_{f['status']}", 0) + 1
             out["rows_loaded"] = out.get("rows_loaded", 0) + f["rows_loaded"]
             out["rows_quarantined"] = out.get("rows_quarantined", 0) + f["rows_quarantined"]
+            out["rows_suppressed"] = out.get("rows_suppressed", 0) + f.get("rows_suppressed", 0)
         return out
 
 
