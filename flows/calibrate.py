@@ -62,7 +62,7 @@ class CalibrationSettings:
     outcome: Literal["sql", "won"] = "sql"
     evaluation_share: float = 0.3
     min_leads_per_level: int = 20
-    regularisation: float = 1.0
+    regularisation: float = 0.05
 
     def __post_init__(self) -> None:
         if self.feature_days < 0 or self.step_days < 1 or self.snapshots < 1:
@@ -469,6 +469,50 @@ def _per_lead_max(rows: pd.DataFrame, values: pd.Series, where: pd.Series) -> pd
     return values.where(where, -math.inf).groupby(rows["lead_id"]).max()
 
 
+def choose_thresholds(
+    rows: pd.DataFrame,
+    attrs: pd.DataFrame,
+    x: pd.DataFrame,
+    icp: IcpConfig,
+    scoring: ScoringConfig,
+    new_icp: dict[str, Any],
+    new_scoring: dict[str, Any],
+) -> tuple[int, int]:
+    """The (fit threshold, MQL threshold) pair for the learned points that makes as many
+    leads MQL as the configuration in use over ``rows``, with the largest share converting.
+
+    For each fit threshold (0, 5, ... 100) the MQL threshold is the one whose MQL count is
+    closest to the count in use; among the pairs within 5 % of that count the best precision
+    wins (ties: the smaller gap in volume). None: the thresholds in use."""
+    hand = hand_raised(x, scoring)
+    cur_prof = profiled(attrs, fit_scores(attrs, icp.model_dump()), icp.fit_threshold, icp)
+    cur_eng = engagement_scores(x, scoring.model_dump())
+    volume = len(first_mql(rows, cur_prof, cur_eng, hand, scoring.mql_threshold))
+    new_fit, new_eng = fit_scores(attrs, new_icp), engagement_scores(x, new_scoring)
+    best: tuple[float, int, int, int] | None = None
+    for fit_threshold in range(0, 101, 5):
+        prof = profiled(attrs, new_fit, fit_threshold, icp)
+        hand_leads = (prof & hand).groupby(rows["lead_id"]).any()
+        if int(hand_leads.sum()) > volume:
+            continue  # hand-raisers alone already exceed the volume in use
+        best_eng = _per_lead_max(rows, new_eng, prof)
+        eligible = ~hand_leads & (best_eng > -math.inf)
+        mql_threshold = _closest_threshold(best_eng, eligible, volume - int(hand_leads.sum()), 1)
+        first = first_mql(rows, prof, new_eng, hand, mql_threshold)
+        if not len(first):
+            continue
+        precision = float(first["hit"].mean())
+        gap = abs(len(first) - volume)
+        if gap > max(2, 0.05 * volume):
+            continue  # not the same volume: precision would not compare
+        key = (precision, -gap, fit_threshold, mql_threshold)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is None:
+        return icp.fit_threshold, scoring.mql_threshold
+    return best[2], best[3]
+
+
 # ---- the whole calibration
 
 
@@ -545,8 +589,12 @@ def calibrate(
     new_icp = suggested_icp(icp, points, industries, display)
     new_scoring = suggested_scoring(scoring, points)
 
-    # thresholds: as many leads profiled and as many MQLs as with the configuration in use,
-    # over the evaluation cohorts' cut-offs
+    # thresholds: on the training cut-offs, the pair that gives as many MQLs as the
+    # configuration in use with the largest share converting; then both are evaluated on
+    # the newer cohorts
+    new_icp["fit_threshold"], new_scoring["mql_threshold"] = choose_thresholds(
+        usable[train], attrs[train], x[train], icp, scoring, new_icp, new_scoring
+    )
     ev = usable[evaluate]
     ev_attrs, ev_x, ev_y = attrs[evaluate], x[evaluate], y[evaluate]
     hand = hand_raised(ev_x, scoring)
@@ -554,20 +602,9 @@ def calibrate(
     cur_prof = profiled(ev_attrs, cur_fit, icp.fit_threshold, icp)
     cur_eng = engagement_scores(ev_x, scoring.model_dump())
     new_fit = fit_scores(ev_attrs, new_icp)
-    known = profiled(ev_attrs, new_fit, 0, icp)
-    best_fit = _per_lead_max(ev, new_fit, known)
-    profiled_now = int(cur_prof.groupby(ev["lead_id"]).any().sum())
-    new_icp["fit_threshold"] = min(
-        100, _closest_threshold(best_fit, best_fit > -math.inf, profiled_now, 0)
-    )
     new_prof = profiled(ev_attrs, new_fit, new_icp["fit_threshold"], icp)
     new_eng = engagement_scores(ev_x, new_scoring)
     cur_first = first_mql(ev, cur_prof, cur_eng, hand, scoring.mql_threshold)
-    hand_leads = (new_prof & hand).groupby(ev["lead_id"]).any()
-    best_eng = _per_lead_max(ev, new_eng, new_prof)
-    new_scoring["mql_threshold"] = _closest_threshold(
-        best_eng, ~hand_leads & (best_eng > -math.inf), len(cur_first) - int(hand_leads.sum()), 1
-    )
     new_first = first_mql(ev, new_prof, new_eng, hand, new_scoring["mql_threshold"])
 
     ev_months = _months_between(ev["captured_at"])
