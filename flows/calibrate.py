@@ -20,9 +20,9 @@ No leakage, honest evaluation:
   it, evaluation leads are captured after it.
 
 The coefficients become points on the configuration's scale (one point is the same change of
-log-odds in the ICP and in the engagement score; the best ICP profile scores 100). Thresholds
-are chosen so that, on the evaluation cohort at the cut-off, as many leads are profiled and as
-many are MQLs as with the configuration in use. The result is written as ``icp.yml`` and
+log-odds in the ICP and in the engagement score; the best ICP profile scores 100). The fit and
+MQL thresholds are chosen on the training cut-offs: the pair that gives as many MQLs as the
+configuration in use with the largest share converting. The result is written as ``icp.yml`` and
 ``scoring.yml`` in a folder of its own (never the configuration in use), with a report
 (``calibration.md`` and ``calibration.json``).
 """
