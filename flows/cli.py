@@ -298,6 +298,58 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Learn the points from outcomes; write a suggested configuration and its report."""
+    from flows.calibrate import CalibrationSettings, calibrate
+
+    settings = CalibrationSettings(
+        feature_days=args.feature_days,
+        horizon_days=args.horizon_days,
+        outcome=args.outcome,
+        evaluation_share=args.evaluation_share,
+    )
+    result = calibrate(args.warehouse_url, args.config, args.out, settings)
+    ev = result.evaluation
+    print(f"wrote {result.out}/icp.yml, scoring.yml, calibration.md, calibration.json")
+    print(
+        f"training {ev['training_leads']:,} leads ({ev['training_outcomes']:,} outcomes), "
+        f"evaluation {ev['evaluation_leads']:,} ({ev['evaluation_outcomes']:,})"
+    )
+    for name, key in (
+        ("calibrated points", "auc_calibrated_points"),
+        ("in use", "auc_points_in_use"),
+    ):
+        value = ev[key]
+        print(f"AUC {name}: {'n/a' if value is None else f'{value:.3f}'}")
+    for name, key in (("in use", "mql_in_use"), ("suggested", "mql_suggested")):
+        m = ev[key]
+        precision = "n/a" if m["precision"] is None else f"{100 * m['precision']:.1f} %"
+        print(f"MQLs at the cut-off, {name}: {m['mqls']:,}, precision {precision}")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Replay the tiering with a candidate configuration and compare it with marts."""
+    if args.quiet:
+        _quiet_logs()
+    from flows.backtest import backtest, format_result
+    from flows.lock import WarehouseBusy
+
+    try:
+        result = backtest(
+            args.config,
+            args.warehouse_url,
+            args.base_config,
+            args.lock_timeout,
+            match_volume=args.match_mql_volume,
+        )
+    except WarehouseBusy as exc:
+        print(f"\nleadflow backtest refused: {exc}", file=sys.stderr)
+        return 3
+    print(format_result(result))
+    return 0
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``backfill`` share."""
     parser.add_argument(
@@ -448,6 +500,59 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="reports/funnel.html", help="file to write (default reports/funnel.html)"
     )
     report.set_defaults(func=cmd_report)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="learn ICP and engagement points from outcomes; write a suggested configuration",
+        description="Fit a logistic regression on leads whose outcome is known (older cohorts), "
+        "check it on newer ones, and write icp.yml, scoring.yml and a report to --out.",
+    )
+    cal.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    cal.add_argument("--config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR)")
+    cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
+    cal.add_argument(
+        "--feature-days", type=int, default=7, help="cut-off: days after capture (default 7)"
+    )
+    cal.add_argument(
+        "--horizon-days", type=int, default=60, help="outcome within days of capture (default 60)"
+    )
+    cal.add_argument("--outcome", choices=("sql", "won"), default="sql", help="default sql")
+    cal.add_argument(
+        "--evaluation-share",
+        type=float,
+        default=0.3,
+        help="newest share of the leads kept for evaluation (default 0.3)",
+    )
+    cal.set_defaults(func=cmd_calibrate)
+
+    bt = sub.add_parser(
+        "backtest",
+        help="replay the tiering with another configuration and compare it with marts",
+        description="Rebuild the tiers from raw with --config into backtest_* schemas, compare "
+        "with the published marts, write backtest.comparison, backtest.mql_monthly and "
+        "backtest.tier_changes. marts are not touched.",
+    )
+    bt.add_argument(
+        "--config",
+        required=True,
+        help="candidate: a configuration folder, or one of icp.yml / scoring.yml / "
+        "qualification.yml / funnel.yml (the other files come from the configuration in use)",
+    )
+    bt.add_argument(
+        "--base-config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR, else config/)"
+    )
+    bt.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    bt.add_argument(
+        "--lock-timeout", type=float, default=0, metavar="SECONDS", help="wait for a running run"
+    )
+    bt.add_argument(
+        "--match-mql-volume",
+        action="store_true",
+        help="use the candidate MQL threshold that gives as many MQLs as the configuration in "
+        "use (compares precision at equal volume; the threshold used is printed)",
+    )
+    bt.add_argument("--quiet", action="store_true", help="no dbt log")
+    bt.set_defaults(func=cmd_backtest)
     return parser
 
 
