@@ -52,10 +52,21 @@ def run_dbt(
 
     ``project_dir`` is the dbt project (and profiles) folder, the project's own by default.
     """
+    return invoke_dbt(args, warehouse.dbt_env(), variables, raise_on_failure, project_dir)
+
+
+def invoke_dbt(
+    args: list[str],
+    profile_env: dict[str, str],
+    variables: dict[str, Any],
+    raise_on_failure: bool = True,
+    project_dir: Path = DBT_PROJECT_DIR,
+) -> DbtOutcome:
+    """Run ``dbt <args>`` with ``profile_env`` set (the variables ``profiles.yml`` reads)."""
     from dbt.cli.main import dbtRunner
 
     env = {
-        **warehouse.dbt_env(),
+        **profile_env,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
