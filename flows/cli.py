@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from flows.settings import ConfigurationError
 
+WAREHOUSE_ENV = "LEADFLOW_WAREHOUSE_URL"
 TIER_ORDER = ("name", "profiled", "mql", "sal", "sql", "nurture", "disqualified")
 
 
@@ -36,6 +39,8 @@ def _print_summary(summary: object) -> None:
         f"rows:  {totals.get('rows_loaded', 0):,} loaded, "
         f"{totals.get('rows_quarantined', 0):,} quarantined (see raw.quarantine)"
     )
+    if totals.get("rows_suppressed"):
+        print(f"       {totals['rows_suppressed']:,} dropped: erased people (ops.suppressions)")
     for f in summary.files:
         if f["status"] in ("rejected", "unmapped"):
             print(f"  {f['status'].upper()}: {f['error'] or f['source_file']}")
@@ -43,6 +48,10 @@ def _print_summary(summary: object) -> None:
         print(f"backfill: {len(summary.reprocessed)} files forgotten and loaded again")
     for g in summary.gates:
         print(f"gate {g['gate']}: {'passed' if g['success'] else 'BLOCKED'}")
+    if summary.data_docs:
+        print(f"gate details (GX Data Docs): {summary.data_docs}")
+    if summary.timings:
+        print("time:  " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
     changes = summary.tier_changes()
     print(
         "tier changes: "
@@ -67,25 +76,64 @@ def _quiet_logs() -> None:
     os.environ["DBT_QUIET"] = "true"
 
 
+def _progress_listener(args: argparse.Namespace) -> object | None:
+    """How the run's progress is shown: a live status line on a terminal (the log then
+    shows warnings only, unless --verbose), a line per step otherwise, none for scripts."""
+    from flows import progress
+
+    if args.quiet or args.json:
+        return None
+    if sys.stderr.isatty() and not args.verbose:
+        _quiet_logs()
+        return progress.StatusLine(sys.stderr)
+    return progress.StepLines(sys.stderr)
+
+
+@contextlib.contextmanager
+def _warehouse_from_args(args: argparse.Namespace) -> Iterator[None]:
+    """Hand --warehouse-url to the flow through the environment, not as a flow parameter:
+    Prefect stores a run's parameters (and shows them in its UI), and the URL may hold a
+    password."""
+    url, args.warehouse_url = args.warehouse_url, None
+    saved = os.environ.get(WAREHOUSE_ENV)
+    if url:
+        os.environ[WAREHOUSE_ENV] = url
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        else:
+            os.environ[WAREHOUSE_ENV] = saved
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the qualify flow."""
-    if args.quiet:
+    with _warehouse_from_args(args):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.quiet or args.json:  # --json: stdout holds only the JSON document
         _quiet_logs()
+    listener = _progress_listener(args)
+    from flows import progress
     from flows.gate import GateFailed
     from flows.lock import WarehouseBusy
     from flows.qualify import qualify
 
     try:
-        summary = qualify(
-            sources=args.sources,
-            warehouse_url=args.warehouse_url,
-            config=args.config,
-            mappings=args.mappings,
-            full_refresh=args.full_refresh,
-            lock_timeout=args.lock_timeout,
-            backfill_since=getattr(args, "since", None),
-            backfill_until=getattr(args, "until", None),
-        )
+        with progress.watching(listener) if listener else contextlib.nullcontext():
+            summary = qualify(
+                sources=args.sources,
+                warehouse_url=args.warehouse_url,
+                config=args.config,
+                mappings=args.mappings,
+                full_refresh=args.full_refresh,
+                lock_timeout=args.lock_timeout,
+                backfill_since=getattr(args, "since", None),
+                backfill_until=getattr(args, "until", None),
+            )
     except GateFailed as exc:
         print(f"\nleadflow run failed: {exc}", file=sys.stderr)
         return 1
@@ -124,8 +172,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
         con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
         try:
             relation = con.sql(args.query)
-            if relation is not None:
-                relation.show(max_rows=args.max_rows, max_width=args.max_width)
+            if relation is not None and args.csv:
+                rows = (
+                    relation.fetchall()
+                    if args.max_rows is None
+                    else relation.fetchmany(args.max_rows)
+                )
+                _print_csv(relation.columns, rows)
+            elif relation is not None:
+                relation.show(max_rows=args.max_rows or 40, max_width=args.max_width)
         finally:
             con.close()
         return 0
@@ -134,11 +189,21 @@ def cmd_sql(args: argparse.Namespace) -> int:
     engine = sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         result = conn.execute(sa.text(args.query))
-        if result.returns_rows:
+        if result.returns_rows and args.csv:
+            rows = result.fetchall() if args.max_rows is None else result.fetchmany(args.max_rows)
+            _print_csv(list(result.keys()), rows)
+        elif result.returns_rows:
             print("\t".join(result.keys()))
-            for row in result.fetchmany(args.max_rows):
+            for row in result.fetchmany(args.max_rows or 40):
                 print("\t".join("" if v is None else str(v) for v in row))
     return 0
+
+
+def _print_csv(columns: list[str], rows: list) -> None:
+    """Rows as CSV on stdout, spreadsheet formulas neutralised (see flows/export.py)."""
+    from flows.export import write_csv
+
+    write_csv(sys.stdout, columns, rows)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -193,6 +258,137 @@ def _tier_rank(tier: str) -> int:
     return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
 
 
+def cmd_recycle(args: argparse.Namespace) -> int:
+    """List the nurture leads whose recycle date has come."""
+    with _warehouse_from_args(args):
+        return _recycle(args)
+
+
+def _recycle(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from flows.lock import WarehouseBusy
+    from flows.recycle import RECYCLE_TABLE, recycle_nurture
+
+    try:
+        summary = recycle_nurture(
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            as_of=args.as_of,
+            lock_timeout=args.lock_timeout,
+        )
+    except WarehouseBusy as exc:
+        print(f"\nleadflow recycle refused: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(asdict(summary), default=str, indent=2))
+        return 0
+    print(f"\nnurture leads due for recycling as of {summary.as_of:%Y-%m-%d %H:%M}: ", end="")
+    print(f"{summary.due:,}")
+    for reason, n in summary.by_reason.items():
+        print(f"  {n:>8,}  {reason}")
+    print(
+        f"listed in marts.{RECYCLE_TABLE}; "
+        f"at the cycle limit, not listed: {summary.at_max_cycles:,}"
+    )
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Erase one person from the warehouse, keep them out of later loads, rebuild."""
+    if args.quiet:
+        _quiet_logs()
+    from flows.forget import forget
+    from flows.gate import GateFailed
+    from flows.lock import WarehouseBusy
+
+    try:
+        result = forget(
+            email=args.email,
+            reason=args.reason,
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            mappings=args.mappings,
+            lock_timeout=args.lock_timeout,
+        )
+    except GateFailed as exc:
+        print(
+            "\nleadflow forget: the person was erased and suppressed, but the rebuild was "
+            f"blocked, so metrics still count them until the next run: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    except WarehouseBusy as exc:
+        print(f"\nleadflow forget refused: {exc}", file=sys.stderr)
+        return 3
+    erasure = result.erasure
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(result), default=str, indent=2))
+        return 0
+    print(f"\nforgot sha256:{erasure.email_hash} on {result.warehouse}")
+    print(f"leads: {erasure.leads}, visitor ids: {erasure.visitor_ids}")
+    for table, n in sorted(erasure.deleted.items()):
+        print(f"  deleted {n:>8,}  {table}")
+    for table, n in sorted(erasure.redacted.items()):
+        print(f"  redacted {n:>7,}  {table}")
+    print(f"rebuilt and published {len(result.published)} tables; later loads drop this person")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Learn the points from outcomes; write a suggested configuration and its report."""
+    from flows.calibrate import CalibrationSettings, calibrate
+
+    settings = CalibrationSettings(
+        feature_days=args.feature_days,
+        horizon_days=args.horizon_days,
+        outcome=args.outcome,
+        evaluation_share=args.evaluation_share,
+    )
+    result = calibrate(args.warehouse_url, args.config, args.out, settings)
+    ev = result.evaluation
+    print(f"wrote {result.out}/icp.yml, scoring.yml, calibration.md, calibration.json")
+    print(
+        f"training {ev['training_leads']:,} leads ({ev['training_outcomes']:,} outcomes), "
+        f"evaluation {ev['evaluation_leads']:,} ({ev['evaluation_outcomes']:,})"
+    )
+    for name, key in (
+        ("calibrated points", "auc_calibrated_points"),
+        ("in use", "auc_points_in_use"),
+    ):
+        value = ev[key]
+        print(f"AUC {name}: {'n/a' if value is None else f'{value:.3f}'}")
+    for name, key in (("in use", "mql_in_use"), ("suggested", "mql_suggested")):
+        m = ev[key]
+        precision = "n/a" if m["precision"] is None else f"{100 * m['precision']:.1f} %"
+        print(f"MQLs at the cut-off, {name}: {m['mqls']:,}, precision {precision}")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Replay the tiering with a candidate configuration and compare it with marts."""
+    if args.quiet:
+        _quiet_logs()
+    from flows.backtest import backtest, format_result
+    from flows.lock import WarehouseBusy
+
+    try:
+        result = backtest(
+            args.config,
+            args.warehouse_url,
+            args.base_config,
+            args.lock_timeout,
+            match_volume=args.match_mql_volume,
+        )
+    except WarehouseBusy as exc:
+        print(f"\nleadflow backtest refused: {exc}", file=sys.stderr)
+        return 3
+    print(format_result(result))
+    return 0
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``backfill`` share."""
     parser.add_argument(
@@ -226,6 +422,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
     parser.add_argument(
         "--quiet", action="store_true", help="print only the final summary (and warnings)"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="on a terminal, show the log (INFO) instead of the live status line",
     )
 
 
@@ -268,9 +469,55 @@ def build_parser() -> argparse.ArgumentParser:
         "query", help='the SQL to run, e.g. "select tier, count(*) from marts.leads group by 1"'
     )
     sql.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
-    sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+    sql.add_argument("--max-rows", type=int, help="rows to print (default 40; with --csv: all)")
+    sql.add_argument(
+        "--csv",
+        action="store_true",
+        help="print CSV (header, then rows) for a spreadsheet; text cells starting with "
+        "= + - @ tab or CR get a leading single quote so they are never run as formulas",
+    )
     sql.add_argument("--max-width", type=int, default=160, help="table width (DuckDB)")
     sql.set_defaults(func=cmd_sql)
+
+    recycle = sub.add_parser(
+        "recycle",
+        help="list the nurture leads whose recycle date has come (marts.nurture_recycle_due)",
+        description="Replace marts.nurture_recycle_due with the leads in nurture whose "
+        "recycle_after has come, that may be contacted and have cycles left.",
+    )
+    recycle.add_argument("--as-of", help="the day the list is for (YYYY-MM-DD; default: now)")
+    recycle.add_argument(
+        "--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)"
+    )
+    recycle.add_argument("--config", help="configuration folder (default: config/)")
+    recycle.add_argument(
+        "--lock-timeout", type=float, default=0, metavar="SECONDS",
+        help="wait this long for a run holding the warehouse (default 0: refuse, exit code 3)",
+    )  # fmt: skip
+    recycle.add_argument("--json", action="store_true", help="print the summary as JSON")
+    recycle.set_defaults(func=cmd_recycle)
+
+    forget = sub.add_parser(
+        "forget",
+        help="erase a person (by e-mail) from every table and keep them out of later loads",
+        description="Delete everything the warehouse holds about EMAIL (raw, quarantine, "
+        "every model, history and metrics), record its SHA-256 in ops.suppressions so "
+        "re-loading old files does not bring it back, then rebuild, gate and publish.",
+    )
+    forget.add_argument("email", help="the person's e-mail address (any case, spaces trimmed)")
+    forget.add_argument(
+        "--reason", default="erasure request", help="why (kept in ops.suppressions)"
+    )
+    forget.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    forget.add_argument("--config", help="configuration folder (default: config/)")
+    forget.add_argument("--mappings", help="column-mapping profiles folder")
+    forget.add_argument(
+        "--lock-timeout", type=float, default=0, metavar="SECONDS",
+        help="wait this long for a run on the same warehouse to finish (default 0)",
+    )  # fmt: skip
+    forget.add_argument("--json", action="store_true", help="print what was erased as JSON")
+    forget.add_argument("--quiet", action="store_true", help="print only the final summary")
+    forget.set_defaults(func=cmd_forget)
 
     gen = sub.add_parser(
         "generate",
@@ -318,6 +565,59 @@ def build_parser() -> argparse.ArgumentParser:
         "row counts are compared for every table Spark built in its schema",
     )
     spark.set_defaults(func=cmd_spark)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="learn ICP and engagement points from outcomes; write a suggested configuration",
+        description="Fit a logistic regression on leads whose outcome is known (older cohorts), "
+        "check it on newer ones, and write icp.yml, scoring.yml and a report to --out.",
+    )
+    cal.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    cal.add_argument("--config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR)")
+    cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
+    cal.add_argument(
+        "--feature-days", type=int, default=7, help="cut-off: days after capture (default 7)"
+    )
+    cal.add_argument(
+        "--horizon-days", type=int, default=60, help="outcome within days of capture (default 60)"
+    )
+    cal.add_argument("--outcome", choices=("sql", "won"), default="sql", help="default sql")
+    cal.add_argument(
+        "--evaluation-share",
+        type=float,
+        default=0.3,
+        help="newest share of the leads kept for evaluation (default 0.3)",
+    )
+    cal.set_defaults(func=cmd_calibrate)
+
+    bt = sub.add_parser(
+        "backtest",
+        help="replay the tiering with another configuration and compare it with marts",
+        description="Rebuild the tiers from raw with --config into backtest_* schemas, compare "
+        "with the published marts, write backtest.comparison, backtest.mql_monthly and "
+        "backtest.tier_changes. marts are not touched.",
+    )
+    bt.add_argument(
+        "--config",
+        required=True,
+        help="candidate: a configuration folder, or one of icp.yml / scoring.yml / "
+        "qualification.yml / funnel.yml (the other files come from the configuration in use)",
+    )
+    bt.add_argument(
+        "--base-config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR, else config/)"
+    )
+    bt.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    bt.add_argument(
+        "--lock-timeout", type=float, default=0, metavar="SECONDS", help="wait for a running run"
+    )
+    bt.add_argument(
+        "--match-mql-volume",
+        action="store_true",
+        help="use the candidate MQL threshold that gives as many MQLs as the configuration in "
+        "use (compares precision at equal volume; the threshold used is printed)",
+    )
+    bt.add_argument("--quiet", action="store_true", help="no dbt log")
+    bt.set_defaults(func=cmd_backtest)
     return parser
 
 

@@ -6,6 +6,7 @@ variable, so the SQL that scores leads is generated from the file, not written b
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -350,6 +351,49 @@ class FunnelConfig(_Strict):
 def load_funnel(config_dir: Path) -> FunnelConfig:
     """Read and validate ``funnel.yml`` from ``config_dir``."""
     return _load(FunnelConfig, config_dir / "funnel.yml")
+
+
+class ReaderRole(_Strict):
+    """A database role that may read some published tables."""
+
+    description: str = ""
+    tables: list[str] = Field(min_length=1)
+
+    @field_validator("tables")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if not re.fullmatch(r"[a-z_][a-z0-9_*]*", t)]
+        if bad:
+            raise ValueError(f"not table names or patterns (a-z, 0-9, _ and *): {bad}")
+        return value
+
+    def covers(self, table: str) -> bool:
+        """Whether ``table`` (a name in schema marts) is one this role may read."""
+        return any(fnmatch.fnmatchcase(table, pattern) for pattern in self.tables)
+
+
+class AccessConfig(_Strict):
+    """Reader roles of a shared warehouse (``config/access.yml``)."""
+
+    roles: dict[str, ReaderRole] = Field(default_factory=dict)
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, value: dict[str, ReaderRole]) -> dict[str, ReaderRole]:
+        bad = [name for name in value if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name)]
+        if bad:
+            raise ValueError(f"role names must be lower-case SQL identifiers: {bad}")
+        return value
+
+    def grants(self, tables: list[str]) -> dict[str, list[str]]:
+        """For each role, the tables of ``tables`` it may read."""
+        return {name: [t for t in tables if role.covers(t)] for name, role in self.roles.items()}
+
+
+def load_access(config_dir: Path) -> AccessConfig:
+    """Read and validate ``access.yml`` from ``config_dir``; no file: no reader roles."""
+    path = config_dir / "access.yml"
+    return _load(AccessConfig, path) if path.exists() else AccessConfig()
 
 
 def dbt_variables(config_dir: Path) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,18 +42,39 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
+@contextmanager
+def _argv_masked(secret: str | None) -> Iterator[None]:
+    saved = sys.argv
+    if secret:
+        sys.argv = [arg.replace(str(secret), "***") for arg in saved]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
 def run_dbt(
     args: list[str],
     warehouse: Warehouse,
     variables: dict[str, Any],
     raise_on_failure: bool = True,
     project_dir: Path = DBT_PROJECT_DIR,
+    on_node_finished: Callable[[], None] | None = None,
 ) -> DbtOutcome:
     """Run ``dbt <args>`` on the warehouse with ``variables`` passed as ``--vars``.
 
-    ``project_dir`` is the dbt project (and profiles) folder, the project's own by default.
+    ``project_dir`` is the dbt project (and profiles) folder, the project's own by default;
+    ``on_node_finished`` is called each time dbt finishes a node (model, test, seed).
     """
-    return invoke_dbt(args, warehouse.dbt_env(), variables, raise_on_failure, project_dir)
+    return invoke_dbt(
+        args,
+        warehouse.dbt_env(),
+        variables,
+        raise_on_failure,
+        project_dir,
+        secret=warehouse.url.password,
+        on_node_finished=on_node_finished,
+    )
 
 
 def invoke_dbt(
@@ -61,8 +83,14 @@ def invoke_dbt(
     variables: dict[str, Any],
     raise_on_failure: bool = True,
     project_dir: Path = DBT_PROJECT_DIR,
+    secret: str | None = None,
+    on_node_finished: Callable[[], None] | None = None,
 ) -> DbtOutcome:
-    """Run ``dbt <args>`` with ``profile_env`` set (the variables ``profiles.yml`` reads)."""
+    """Run ``dbt <args>`` with ``profile_env`` set (the variables ``profiles.yml`` reads).
+
+    ``secret`` (a password) is masked in the command line dbt logs; ``on_node_finished`` is
+    called each time dbt finishes a node.
+    """
     from dbt.cli.main import dbtRunner
 
     env = {
@@ -79,8 +107,15 @@ def invoke_dbt(
         "--vars",
         json.dumps(variables),
     ]
-    with _environment(env):
-        result = dbtRunner().invoke(command)
+    # dbt logs the command line it was started from (``invocation_command``): a password
+    # given in a --warehouse-url argument must not reach dbt's log.
+    with _environment(env), _argv_masked(secret):
+        callbacks = []
+        if on_node_finished is not None:
+            callbacks.append(
+                lambda event: on_node_finished() if event.info.name == "NodeFinished" else None
+            )
+        result = dbtRunner(callbacks=callbacks).invoke(command)
     outcome = DbtOutcome(command=args, success=bool(result.success))
     results = getattr(result.result, "results", None) or []
     for node_result in results:

@@ -278,6 +278,9 @@ LOAD_LEDGER = sa.Table(
     sa.Column("rows_read", sa.BigInteger(), nullable=False),
     sa.Column("rows_loaded", sa.BigInteger(), nullable=False),
     sa.Column("rows_quarantined", sa.BigInteger(), nullable=False),
+    # rows dropped because their person was erased (ops.suppressions); added in place to
+    # older ledgers by flows.warehouse.ensure_raw_schema
+    sa.Column("rows_suppressed", sa.BigInteger()),
     sa.Column("error", sa.Text()),
     sa.Column("loaded_at", sa.DateTime(), nullable=False),
     comment="One row per file load attempt; a file whose content hash is 'loaded' is skipped "

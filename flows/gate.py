@@ -19,7 +19,13 @@ import sqlalchemy as sa
 
 from flows import gx_duckdb
 from flows.config import QualificationConfig, load_qualification
-from flows.settings import EXPECTATIONS_DIR, ConfigurationError, Warehouse, config_dir
+from flows.settings import (
+    EXPECTATIONS_DIR,
+    ConfigurationError,
+    Warehouse,
+    config_dir,
+    data_docs_dir,
+)
 
 # Gates in promotion order: (validation definition = suite name, table it validates).
 GATES: tuple[tuple[str, str], ...] = (
@@ -112,6 +118,8 @@ def load_context(project_dir: Path = EXPECTATIONS_DIR) -> Any:
         raise ConfigurationError(f"GX project not found: {config} does not exist")
     import great_expectations as gx
 
+    # the Data Docs site's folder is a substitution variable of the GX project
+    os.environ["LEADFLOW_DATA_DOCS_DIR"] = str(data_docs_dir()) + os.sep
     return gx.get_context(mode="file", project_root_dir=str(project_dir))
 
 
@@ -170,12 +178,16 @@ def run_gate(
     name: str,
     project_dir: Path = EXPECTATIONS_DIR,
     parameters: dict[str, Any] | None = None,
+    run_name: str | None = None,
 ) -> GateResult:
     """Validate the gate's table with its suite and return the result (never raises on data).
 
     ``parameters`` fill the suites' ``$PARAMETER`` values (see :func:`gate_parameters`);
-    by default they come from the configuration folder.
+    by default they come from the configuration folder. The result is kept in the GX
+    project's validation store under ``run_name`` (the run's batch id), for the Data Docs.
     """
+    from great_expectations.core.run_identifier import RunIdentifier
+
     table = dict(GATES).get(name)
     if table is None:
         raise ConfigurationError(f"unknown gate {name!r}; gates: {[g for g, _ in GATES]}")
@@ -193,6 +205,7 @@ def run_gate(
                 "result_format": "SUMMARY",
                 "partial_unexpected_count": SAMPLE_SIZE,
             },
+            run_id=RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
         )
     finally:
         gx_duckdb.close_engine(engine)
@@ -205,6 +218,19 @@ def run_gate(
         failed=failed,
         checked_at=datetime.now(UTC).replace(tzinfo=None),
     )
+
+
+def build_data_docs(run_name: str, project_dir: Path = EXPECTATIONS_DIR) -> str:
+    """Render the run's validation results into the Data Docs site; the index page's URL.
+
+    Only this run's results are rendered (earlier pages stay), and the index is rebuilt, so
+    the site lists every run. The folder is :func:`flows.settings.data_docs_dir`.
+    """
+    context = load_context(project_dir)
+    store = context.validation_results_store
+    keys = [key for key in store.list_keys() if key.run_id.run_name == run_name]
+    urls = context.build_data_docs(resource_identifiers=keys)
+    return next(iter(urls.values()))
 
 
 GATE_RESULTS = sa.Table(

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from flows.entities import ENTITIES, LOAD_LEDGER, QUARANTINE, RAW_SCHEMA, RAW_TABLES, Entity
 from flows.mapping import MappingProfile, profiles_for
+from flows.privacy import drop_suppressed, suppressed_hashes
 from flows.settings import Warehouse
 from flows.warehouse import duckdb_connection, duckdb_memory_limit
 
@@ -52,6 +53,8 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    # rows of people erased with `leadflow forget` (ops.suppressions): dropped, not stored
+    rows_suppressed: int = 0
     error: str | None = None
     file_hash: str | None = None
 
@@ -501,6 +504,7 @@ def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> d
         "rows_read": result.rows_read,
         "rows_loaded": result.rows_loaded,
         "rows_quarantined": result.rows_quarantined,
+        "rows_suppressed": result.rows_suppressed,
         "error": result.error,
         "loaded_at": now,
     }
@@ -559,10 +563,13 @@ def load_file(
             result.error = None if earlier == relative else f"same content as {earlier}"
             return result
         readable = utf8_path(path, info.encoding, Path(workdir)) if declared else path
+        suppressed = suppressed_hashes(engine)
         if warehouse.backend == "duckdb":
-            return _load_into_duckdb(engine, readable, profile, relative, batch_id, result, uri)
+            return _load_into_duckdb(
+                engine, readable, profile, relative, batch_id, result, uri, suppressed
+            )
         return _load_into_postgres(
-            engine, readable, profile, relative, batch_id, result, uri, Path(workdir)
+            engine, readable, profile, relative, batch_id, result, uri, Path(workdir), suppressed
         )
 
 
@@ -582,9 +589,15 @@ def _reject(engine: sa.Engine, result: FileResult, uri: str, batch: str, why: st
 
 
 def _stage_or_reject(
-    duck: Any, path: Path, profile: MappingProfile, relative: str, result: FileResult
+    duck: Any,
+    path: Path,
+    profile: MappingProfile,
+    relative: str,
+    result: FileResult,
+    suppressed: dict[str, set[str]],
 ) -> Staged | None:
-    """Stage the file in ``duck`` and count rows; None, with ``result`` rejected, if unreadable."""
+    """Stage the file in ``duck``, drop suppressed people's rows and count rows; None, with
+    ``result`` rejected, if unreadable."""
     try:
         staged = stage_file(duck, path, profile, relative)
     except FileRejected as exc:
@@ -595,6 +608,7 @@ def _stage_or_reject(
         result.error = f"{relative}: cannot be read as {profile.format}: {exc}"
         return None
     result.rows_read = staged.rows_read
+    result.rows_suppressed = drop_suppressed(duck, ENTITIES[profile.entity].fields, suppressed)
     result.rows_loaded, result.rows_quarantined = _counts(duck)
     return staged
 
@@ -607,12 +621,13 @@ def _load_into_duckdb(
     batch: str,
     result: FileResult,
     uri: str,
+    suppressed: dict[str, set[str]],
 ) -> FileResult:
     now = _utcnow()
     now_sql = f"timestamp '{now.isoformat(sep=' ')}'"
     table = RAW_TABLES[profile.entity]
     with duckdb_connection(engine) as duck:
-        staged = _stage_or_reject(duck, path, profile, relative, result)
+        staged = _stage_or_reject(duck, path, profile, relative, result, suppressed)
         if staged is None:
             return _reject(engine, result, uri, batch, result.error or "")
         target_cols = ", ".join(_ident(c.name) for c in table.columns)
@@ -652,6 +667,7 @@ def _load_into_postgres(
     result: FileResult,
     uri: str,
     workdir: Path,
+    suppressed: dict[str, set[str]],
 ) -> FileResult:
     """Parse in an in-memory DuckDB, then COPY both outputs into PostgreSQL in one transaction."""
     import duckdb
@@ -662,7 +678,7 @@ def _load_into_postgres(
     accepted_csv, quarantine_csv = workdir / "accepted.csv", workdir / "quarantine.csv"
     duck = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
     try:
-        staged = _stage_or_reject(duck, path, profile, relative, result)
+        staged = _stage_or_reject(duck, path, profile, relative, result, suppressed)
         if staged is None:
             return _reject(engine, result, uri, batch, result.error or "")
         accepted = _accepted_select(profile, staged.columns, relative, batch, now_sql)

@@ -6,6 +6,7 @@ import json
 
 import sqlalchemy as sa
 
+from flows.config import AccessConfig
 from flows.settings import DBT_PROJECT_DIR
 
 AUDIT_SCHEMA = "audit"
@@ -23,8 +24,15 @@ def mart_tables() -> list[str]:
     )
 
 
-def publish(engine: sa.Engine, tables: list[str]) -> dict[str, int]:
-    """Replace each ``marts.<table>`` with ``audit.<table>``, all or nothing; rows per table."""
+def publish(
+    engine: sa.Engine, tables: list[str], access: AccessConfig | None = None
+) -> dict[str, int]:
+    """Replace each ``marts.<table>`` with ``audit.<table>``, all or nothing; rows per table.
+
+    On PostgreSQL the reader roles of ``access`` get their grants on the new tables in the
+    same transaction, so a reader never sees a published table it may not read, or loses
+    one it may.
+    """
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         conn.execute(sa.text(f"create schema if not exists {MARTS_SCHEMA}"))
@@ -38,7 +46,27 @@ def publish(engine: sa.Engine, tables: list[str]) -> dict[str, int]:
             counts[table] = conn.execute(
                 sa.text(f"select count(*) from {MARTS_SCHEMA}.{table}")
             ).scalar_one()
+        if access is not None and conn.dialect.name == "postgresql":
+            grant_readers(conn, access, tables)
     return counts
+
+
+def grant_readers(conn: sa.Connection, access: AccessConfig, tables: list[str]) -> None:
+    """Create the reader roles if missing; grant each SELECT on its tables of schema marts.
+
+    Names come from the validated configuration (lower-case identifiers) and dbt's manifest.
+    """
+    for role, readable in access.grants(tables).items():
+        conn.execute(
+            sa.text(
+                "do $$ begin "
+                f"if not exists (select from pg_roles where rolname = '{role}') "
+                f"then create role {role} nologin; end if; end $$"
+            )
+        )
+        conn.execute(sa.text(f"grant usage on schema {MARTS_SCHEMA} to {role}"))
+        for table in readable:
+            conn.execute(sa.text(f"grant select on {MARTS_SCHEMA}.{table} to {role}"))
 
 
 def tier_counts(engine: sa.Engine) -> dict[str, int]:

@@ -17,7 +17,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import gate as gates
-from flows.config import dbt_variables, load_qualification, load_scoring
+from flows import progress
+from flows.config import (
+    AccessConfig,
+    dbt_variables,
+    load_access,
+    load_qualification,
+    load_scoring,
+)
 from flows.dbt import run_dbt, scoring_changed
 from flows.ingest import (
     FileResult,
@@ -55,6 +62,7 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     tiers_before: dict[str, int] = field(default_factory=dict)
     reprocessed: list[str] = field(default_factory=list)
+    data_docs: str | None = None
 
     def tier_changes(self) -> dict[str, int]:
         """Leads per tier gained (+) or lost (-) by this run, in the published marts."""
@@ -69,6 +77,7 @@ class RunSummary:
             out[f"files_{f['status']}"] = out.get(f"files_{f['status']}", 0) + 1
             out["rows_loaded"] = out.get("rows_loaded", 0) + f["rows_loaded"]
             out["rows_quarantined"] = out.get("rows_quarantined", 0) + f["rows_quarantined"]
+            out["rows_suppressed"] = out.get("rows_suppressed", 0) + f.get("rows_suppressed", 0)
         return out
 
 
@@ -146,23 +155,40 @@ def build_models(
 ) -> dict[str, int]:
     """``dbt build``: staging, intermediate and the tier tables in ``audit``, with dbt tests."""
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
-    return run_dbt(args, warehouse, variables).statuses
+    return run_dbt(args, warehouse, variables, on_node_finished=progress.advance).statuses
 
 
 @task(cache_policy=NO_CACHE)
 def validate_gate(
-    warehouse: Warehouse, name: str, parameters: dict[str, Any] | None = None
+    warehouse: Warehouse, name: str, parameters: dict[str, Any], batch_id: str
 ) -> gates.GateResult:
     """Run one GX gate on its table in ``audit``."""
-    result = gates.run_gate(warehouse, name, parameters=parameters)
+    result = gates.run_gate(warehouse, name, parameters=parameters, run_name=batch_id)
     get_run_logger().info(result.report())
     return result
 
 
 @task(cache_policy=NO_CACHE)
-def publish_marts(warehouse: Warehouse) -> dict[str, int]:
-    """Copy every validated tier table from ``audit`` to ``marts`` in one transaction."""
-    return publish(make_engine(warehouse), mart_tables())
+def render_data_docs(batch_id: str) -> str | None:
+    """Build the GX Data Docs pages of this run's gates; the index URL (None if it failed).
+
+    The pages are a view of results already recorded in ``ops.gate_results``: a problem
+    rendering them is logged, and does not fail the run.
+    """
+    try:
+        url = gates.build_data_docs(batch_id)
+    except Exception as exc:
+        get_run_logger().warning("batch %s: GX Data Docs not built: %s", batch_id, exc)
+        return None
+    get_run_logger().info("batch %s: GX Data Docs: %s", batch_id, url)
+    return url
+
+
+@task(cache_policy=NO_CACHE)
+def publish_marts(warehouse: Warehouse, access: AccessConfig) -> dict[str, int]:
+    """Copy every validated tier table from ``audit`` to ``marts`` in one transaction
+    (with the reader roles' grants on PostgreSQL)."""
+    return publish(make_engine(warehouse), mart_tables(), access)
 
 
 def run_report_markdown(summary: RunSummary, published: bool) -> str:
@@ -192,6 +218,8 @@ def run_report_markdown(summary: RunSummary, published: bool) -> str:
         for f in g["failed"]:
             what = f["description"] or f["expectation"]
             lines.append(f"- `{g['gate']}`: {what}: {f['unexpected_count']} unexpected")
+    if summary.data_docs:
+        lines += ["", f"Validation details: [GX Data Docs]({summary.data_docs})"]
     if summary.tiers:
         lines += ["", "## Leads per tier", "", "| tier | leads |", "|---|---:|"]
         lines += [f"| {tier} | {count:,} |" for tier, count in sorted(summary.tiers.items())]
@@ -268,6 +296,7 @@ def qualify(
                 summary, warehouse, sources, config, mappings, full_refresh, window
             )
     except Exception as exc:
+        progress.finish()
         notify_failure(summary, warehouse, exc)
         raise
 
@@ -287,6 +316,7 @@ def _qualify_locked(
     # every configuration file is read and validated before anything is loaded
     variables = dbt_variables(folder)
     scoring, qualification = load_scoring(folder), load_qualification(folder)
+    access = load_access(folder)
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
@@ -322,10 +352,12 @@ def _qualify_locked(
             "batch %s: skipped %s: %s", summary.batch_id, result.source_file, result.error
         )
     ingest = ingest_file.with_options(retry_delay_seconds=retry_delays())
-    results = [
-        ingest(warehouse, landing, relative, profile, summary.batch_id)
-        for relative, profile in planned
-    ]
+    progress.step("ingest", total=len(planned), unit="files")
+    results = []
+    for relative, profile in planned:
+        result = ingest(warehouse, landing, relative, profile, summary.batch_id)
+        progress.advance(rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined)
+        results.append(result)
     summary.files = [r.as_dict() for r in [*results, *unmapped]]
     summary.timings["ingest"] = time.perf_counter() - started
 
@@ -334,21 +366,30 @@ def _qualify_locked(
     rebuild = full_refresh or scoring_changed(engine, fingerprint)
     if rebuild and not full_refresh:
         logger.info("batch %s: scoring rules changed: rebuilding scored events", summary.batch_id)
+    progress.step("build", unit="dbt nodes")
     build_models(warehouse, variables, rebuild)
     summary.timings["dbt"] = time.perf_counter() - started
 
     started = time.perf_counter()
     parameters = gates.gate_parameters(qualification)
-    outcomes = [validate_gate(warehouse, name, parameters) for name, _ in gates.GATES]
+    progress.step("gate", total=len(gates.GATES), unit="gates")
+    outcomes = []
+    for name, _ in gates.GATES:
+        outcomes.append(validate_gate(warehouse, name, parameters, summary.batch_id))
+        progress.advance(expectations_failed=len(outcomes[-1].failed))
     gates.record_results(engine, summary.batch_id, outcomes)
     summary.gates = [o.as_dict() for o in outcomes]
+    summary.data_docs = render_data_docs(summary.batch_id)
     summary.timings["gate"] = time.perf_counter() - started
     if not all(o.success for o in outcomes):
         publish_run_artifact(summary, published=False)
         raise gates.GateFailed(outcomes)
 
     started = time.perf_counter()
-    summary.published = publish_marts(warehouse)
+    progress.step("publish", unit="tables")
+    summary.published = publish_marts(warehouse, access)
+    progress.advance(len(summary.published), rows=sum(summary.published.values()))
+    progress.finish()
     summary.timings["publish"] = time.perf_counter() - started
     summary.tiers = tier_counts(engine)
     publish_run_artifact(summary, published=True)

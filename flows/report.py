@@ -39,14 +39,15 @@ class Section:
 
 
 class _Reader:
-    """Read-only queries on the warehouse; knows which ``marts``/``ops`` tables exist."""
+    """Read-only queries on the warehouse; knows which ``marts``/``ops``/``backtest`` tables
+    exist."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
         found = conn.execute(
             sa.text(
                 "select table_schema, table_name from information_schema.tables "
-                "where table_schema in ('marts', 'ops')"
+                "where table_schema in ('marts', 'ops', 'backtest')"
             )
         )
         self.tables = {f"{schema}.{name}" for schema, name in found}
@@ -259,6 +260,46 @@ def _gates(db: _Reader, s: Section) -> Section:
     return s
 
 
+def _backtest(db: _Reader, s: Section) -> Section:
+    import altair as alt
+
+    metrics = _values(db.rows(
+        "select description as metric, current_value as current, candidate_value as candidate, "
+        "candidate_config, backtested_at from backtest.comparison"
+    ))  # fmt: skip
+    if metrics:
+        s.text += (
+            f" Candidate: {metrics[0]['candidate_config']}, "
+            f"backtested {metrics[0]['backtested_at']}."
+        )
+    s.tables.append(html_table(metrics, ["metric", "current", "candidate"]))
+    monthly = db.rows(
+        "select month, current_mqls, candidate_mqls from backtest.mql_monthly order by month"
+    )
+    long = [
+        {"month": r["month"], "configuration": side, "mqls": r[f"{side}_mqls"]}
+        for r in monthly
+        for side in ("current", "candidate")
+    ]
+    s.charts.append(_chart(
+        alt.Chart(alt.Data(values=long)).mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="month"),
+            y=alt.Y("mqls:Q", title="new MQLs"),
+            color=alt.Color("configuration:N", title=None),
+        )
+    ))  # fmt: skip
+    changes = db.rows(
+        "select current_tier, candidate_tier, count(*) as leads from backtest.tier_changes "
+        "group by 1, 2 order by leads desc, 1, 2"
+    )
+    s.tables.append(html_table(changes[:20], ["current_tier", "candidate_tier", "leads"]))
+    return s
+
+
+# Sections shown only when their table exists (written by another command than `run`).
+OPTIONAL_TABLES = ("backtest.comparison",)
+
 # (builder, the tables it reads, title, explanation): a builder adds charts and tables
 # to its section; a section whose tables are missing says so instead.
 SECTIONS: list[tuple[Callable[[_Reader, Section], Section], tuple[str, ...], str, str]] = [
@@ -318,14 +359,26 @@ SECTIONS: list[tuple[Callable[[_Reader, Section], Section], tuple[str, ...], str
         "Last runs' gate results",
         "The latest 20 gate outcomes (ops.gate_results).",
     ),
+    (
+        _backtest,
+        ("backtest.comparison", "backtest.mql_monthly", "backtest.tier_changes"),
+        "Backtest: a candidate configuration against the one in use",
+        "The last `leadflow backtest`: the tiering replayed over the same history with the "
+        "candidate configuration, compared with the published marts (backtest.comparison); "
+        "MQLs per month on both sides (backtest.mql_monthly) and how many leads would move "
+        "from which tier to which (backtest.tier_changes lists them).",
+    ),
 ]
 
 
 def build_sections(db: _Reader) -> list[Section]:
-    """Every section; one whose table is missing says so ("not built yet")."""
+    """Every section; one whose table is missing says so ("not built yet"), except the
+    optional ones (the backtest), left out until their command has run."""
     sections = []
     for builder, needs, title, text in SECTIONS:
         missing = [t for t in needs if not db.has(t)]
+        if missing and any(t in OPTIONAL_TABLES for t in needs):
+            continue
         if missing:
             note = f"{', '.join(missing)} is not built yet: `leadflow run` builds it."
             sections.append(Section(title, "", note=note))

@@ -19,8 +19,11 @@ MAPPINGS_DIR = PROJECT_ROOT / "sources" / "mappings"
 SAMPLE_SOURCES_DIR = PROJECT_ROOT / "sources" / "sample"
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
 DEFAULT_DUCKDB_PATH = PROJECT_ROOT / "warehouse" / "leadflow.duckdb"
+DEFAULT_DATA_DOCS_DIR = PROJECT_ROOT / "reports" / "data-docs"
 
 SUPPORTED_BACKENDS = ("duckdb", "postgresql")
+# Name of a Prefect Secret block holding the warehouse password (when the URL has none).
+SECRET_BLOCK_ENV = "LEADFLOW_WAREHOUSE_PASSWORD_BLOCK"
 
 
 class ConfigurationError(ValueError):
@@ -53,6 +56,9 @@ class Warehouse:
         if backend == "postgresql":
             # One driver everywhere: psycopg 3.
             parsed = parsed.set(drivername="postgresql+psycopg")
+            block = os.environ.get(SECRET_BLOCK_ENV)
+            if block and parsed.password is None:
+                parsed = parsed.set(password=_secret_block_value(block))
         if backend == "duckdb":
             if not parsed.database or parsed.database == ":memory:":
                 raise ConfigurationError(
@@ -98,9 +104,26 @@ class Warehouse:
         }
 
 
+def _secret_block_value(name: str) -> str:
+    """The value of the Prefect Secret block ``name`` (from the Prefect API in use)."""
+    from prefect.blocks.system import Secret
+
+    try:
+        return str(Secret.load(name).get())
+    except ValueError as exc:  # Prefect: "Unable to find block document named ..."
+        raise ConfigurationError(
+            f"{SECRET_BLOCK_ENV}={name!r}: no such Prefect Secret block ({exc})"
+        ) from None
+
+
 def config_dir(path: str | Path | None = None) -> Path:
     """The configuration folder: ``path``, ``LEADFLOW_CONFIG_DIR`` or ``config/``."""
     chosen = Path(path or os.environ.get("LEADFLOW_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     if not chosen.is_dir():
         raise ConfigurationError(f"configuration folder {chosen} does not exist")
     return chosen.resolve()
+
+
+def data_docs_dir() -> Path:
+    """Where the gates' GX Data Docs are built: ``LEADFLOW_DATA_DOCS_DIR`` or reports/data-docs."""
+    return Path(os.environ.get("LEADFLOW_DATA_DOCS_DIR") or DEFAULT_DATA_DOCS_DIR).resolve()

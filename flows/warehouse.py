@@ -49,6 +49,13 @@ def ensure_raw_schema(engine: sa.Engine) -> None:
         for schema in SCHEMAS:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn, checkfirst=True)
+        # ledgers created before the column existed
+        conn.execute(
+            sa.text(
+                f"alter table {RAW_SCHEMA}.load_ledger "
+                "add column if not exists rows_suppressed bigint"
+            )
+        )
 
 
 def table_exists(engine: sa.Engine, schema: str, table: str) -> bool:

@@ -3,8 +3,11 @@ one full `qualify` run on the bundled sample data that several integration tests
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,6 +16,8 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The gates' Data Docs of test runs go to a scratch folder, not the project's reports/.
+os.environ.setdefault("LEADFLOW_DATA_DOCS_DIR", tempfile.mkdtemp(prefix="leadflow-data-docs-"))
 
 from flows.settings import MAPPINGS_DIR, SAMPLE_SOURCES_DIR  # noqa: E402
 
@@ -78,15 +83,15 @@ def postgres_admin_url() -> str:
     return PG_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_admin_url):
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (its URL), dropped afterwards."""
     import uuid
 
     import psycopg
     from sqlalchemy.engine import make_url
 
-    admin = make_url(postgres_admin_url)
+    admin = make_url(admin_url)
     name = f"leadflow_test_{uuid.uuid4().hex[:10]}"
     params = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
                   password=admin.password or None, dbname=admin.database, autocommit=True)  # fmt: skip
@@ -97,6 +102,13 @@ def postgres_url(postgres_admin_url):
     finally:
         with psycopg.connect(**params) as con:
             con.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url):
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with fresh_postgres_database(postgres_admin_url) as url:
+        yield url
 
 
 @pytest.fixture

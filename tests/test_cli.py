@@ -11,7 +11,14 @@ from flows.cli import build_parser, main
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["run", "--help"], ["generate", "--help"], ["sql", "--help"]]
+    "argv",
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["generate", "--help"],
+        ["sql", "--help"],
+        ["forget", "--help"],
+    ],
 )
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as exit_:

@@ -195,14 +195,16 @@ def prefect_server(tmp_path_factory, prefect_database):
         log(f"server stopped in {time.monotonic() - step:.1f} s")
 
 
-def test_prefect_deploy_all_registers_both_deployments_with_their_schedules(prefect_server):
+def test_prefect_deploy_all_registers_the_deployments_with_their_schedules(prefect_server):
     expected = {d["name"]: d for d in SPEC["deployments"]}
     with prefect_server.client() as client:
         pool = client.read_work_pool(POOL)
         assert pool.type == "process"
+        assert set(expected) == {"qualify-incremental", "qualify-full-refresh", "recycle-nurture"}
         for name, spec in expected.items():
-            deployment = client.read_deployment_by_name(f"qualify/{name}")
-            assert deployment.entrypoint == spec["entrypoint"] == "flows.qualify:qualify"
+            flow = "recycle-nurture" if name == "recycle-nurture" else "qualify"
+            deployment = client.read_deployment_by_name(f"{flow}/{name}")
+            assert deployment.entrypoint == spec["entrypoint"]
             assert deployment.work_pool_name == POOL
             assert deployment.work_queue_name == spec["work_pool"]["work_queue_name"]
             assert deployment.parameters == spec["parameters"]
@@ -219,7 +221,7 @@ def test_prefect_deploy_all_registers_both_deployments_with_their_schedules(pref
 
 
 def test_the_server_scheduler_turns_the_cron_schedules_into_runs(prefect_server):
-    """Every quarter hour (UTC), and 02:30 in Madrid with full_refresh."""
+    """Every quarter hour (UTC), 02:30 in Madrid with full_refresh, the recycle list at 06:00."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterName,
@@ -256,6 +258,9 @@ def test_the_server_scheduler_turns_the_cron_schedules_into_runs(prefect_server)
         at = run.expected_start_time.astimezone(ZoneInfo("Europe/Madrid"))
         assert (at.hour, at.minute) == (2, 30), at
         assert run.parameters["full_refresh"] is True
+    for run in runs["recycle-nurture"]:
+        at = run.expected_start_time.astimezone(ZoneInfo("Europe/Madrid"))
+        assert (at.hour, at.minute) == (6, 0), at
 
 
 def test_a_process_worker_runs_a_scheduled_qualify_run_end_to_end(prefect_server, tmp_path):

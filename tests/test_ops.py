@@ -25,6 +25,7 @@ from flows.generate import generate
 from flows.lock import WarehouseBusy, lock_path, warehouse_lock
 from flows.notify import WEBHOOK_ENV, redact, safe_webhook
 from flows.qualify import LandingFileUnreadable, qualify, retry_delays
+from flows.recycle import recycle_nurture
 from flows.settings import PROJECT_ROOT, ConfigurationError, Warehouse
 from tests.conftest import duckdb_url, query
 
@@ -272,7 +273,7 @@ def test_prefect_yaml_deployments_build_offline():
 
     spec = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     deployments = {d["name"]: d for d in spec["deployments"]}
-    assert set(deployments) == {"qualify-incremental", "qualify-full-refresh"}
+    assert set(deployments) == {"qualify-incremental", "qualify-full-refresh", "recycle-nurture"}
     assert deployments["qualify-full-refresh"]["parameters"]["full_refresh"] is True
     assert deployments["qualify-incremental"]["parameters"]["full_refresh"] is False
     slugs = set()
@@ -280,13 +281,14 @@ def test_prefect_yaml_deployments_build_offline():
         # a module path: a file entrypoint would put flows/ first on sys.path, where
         # flows/dbt.py shadows the dbt package
         module, _, attr = d["entrypoint"].partition(":")
-        assert module == "flows.qualify" and attr == "qualify"
+        flow = {"flows.qualify": qualify, "flows.recycle": recycle_nurture}[module]
+        assert attr == flow.fn.__name__
         assert (PROJECT_ROOT / (module.replace(".", "/") + ".py")).is_file()
         assert d["work_pool"]["name"] == spec["definitions"]["work_pools"]["process_pool"]["name"]
         [schedule] = d["schedules"]
         assert {"cron", "timezone", "slug"} <= set(schedule)
         slugs.add(schedule["slug"])
-        built = qualify.to_deployment(
+        built = flow.to_deployment(
             name=name,
             description=d["description"],
             parameters=d["parameters"],
@@ -303,13 +305,13 @@ def test_prefect_yaml_deployments_build_offline():
         )
         assert built.parameters == d["parameters"]
         # What a worker does before the run: names and types checked against the flow.
-        assert qualify.validate_parameters(d["parameters"])["full_refresh"] is (
-            name == "qualify-full-refresh"
-        )
+        validated = flow.validate_parameters(d["parameters"])
+        if flow is qualify:
+            assert validated["full_refresh"] is (name == "qualify-full-refresh")
         [built_schedule] = built.schedules
         assert built_schedule.schedule.cron == schedule["cron"]
         assert built_schedule.schedule.timezone == schedule["timezone"]
-    assert len(slugs) == 2
+    assert len(slugs) == 3
     with pytest.raises(Exception, match="full_refreshh"):
         qualify.validate_parameters({"full_refreshh": True})
 
@@ -418,11 +420,31 @@ def raw_state(path: Path) -> dict[str, object]:
     return counts
 
 
+def kill_after(count: int, pattern: str, command: list[str], env: dict[str, str]) -> None:
+    """Start ``command`` and SIGKILL it once ``count`` lines of its output match ``pattern``."""
+    run = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    seen = 0
+    try:
+        for line in run.stdout:
+            seen += bool(re.search(pattern, line))
+            if seen >= count:
+                run.send_signal(signal.SIGKILL)
+                break
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+        run.stdout.close()
+    assert seen >= count and run.returncode == -signal.SIGKILL
+
+
 @pytest.mark.integration
 def test_a_killed_run_recovers_and_transient_io_errors_are_retried(
     tmp_path, prefect_harness, monkeypatch, flaky_fs
 ):
-    """A run killed while ingesting, then run again, gives what one clean run gives.
+    """A run killed while ingesting, then one killed while dbt builds, then a third run,
+    give what one clean run gives.
 
     The clean reference run also proves retries (one full run less for the suite): it reads
     the same files through a filesystem whose first two downloads of two files fail.
@@ -435,29 +457,23 @@ def test_a_killed_run_recovers_and_transient_io_errors_are_retried(
     killed = tmp_path / "killed.duckdb"
     env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url)}
     command = [sys.executable, "-m", "flows.cli", "run", "--sources", str(landing)]
-    run = subprocess.Popen(
-        [*command, "--warehouse-url", duckdb_url(killed)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    # killed while ingesting: some files loaded, not all
+    kill_after(
+        8, r": loaded \S+: \d+ rows loaded", [*command, "--warehouse-url", duckdb_url(killed)], env
     )
-    loaded = 0
-    try:
-        for line in run.stderr:
-            loaded += bool(re.search(r": loaded \S+: \d+ rows loaded", line))
-            if loaded >= 8:
-                run.send_signal(signal.SIGKILL)
-                break
-    finally:
-        run.kill()
-        run.wait(timeout=30)
-        run.stderr.close()
-    assert loaded >= 8 and run.returncode == -signal.SIGKILL
     partial = raw_state(killed)
-    assert 8 <= partial["ledger"][0] < 81  # killed while ingesting: some files, not all
+    assert 8 <= partial["ledger"][0] < 81
 
-    # The killed run's lock died with it: the next run needs no waiting and no clean-up.
+    # Killed again, this time while dbt builds (ingestion finished): raw keeps every file
+    # once, and nothing was published.
+    kill_after(10, r"\d+ of \d+ OK created", [*command, "--warehouse-url", duckdb_url(killed)], env)
+    assert query(
+        killed, "select count(*) from information_schema.tables where table_schema = 'marts'"
+    ) == [(0,)]
+    ingested = raw_state(killed)
+    assert ingested["ledger"][0] == 81 and ingested["ledger"][0] == ingested["ledger"][1]
+
+    # The killed runs' locks died with them: the next run needs no waiting and no clean-up.
     again = subprocess.run(
         [*command, "--warehouse-url", duckdb_url(killed), "--quiet", "--full-refresh"],
         env=env,
@@ -472,11 +488,12 @@ def test_a_killed_run_recovers_and_transient_io_errors_are_retried(
         runs = [
             r
             for r in client.read_flow_runs(limit=200)
-            if r.parameters.get("warehouse_url") == duckdb_url(killed)
+            if r.parameters.get("sources") == str(landing)
         ]
     assert sorted((r.state_name, r.parameters["full_refresh"]) for r in runs) == [
         ("Completed", True),  # --full-refresh reached the flow
-        ("Running", False),  # the killed run: nobody told the API
+        ("Running", False),  # the killed runs: nobody told the API
+        ("Running", False),
     ]
 
     clean = tmp_path / "clean.duckdb"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.gate import GateFailed
+from flows.gate import GATES, GateFailed
 from flows.qualify import qualify
 from flows.settings import DEFAULT_CONFIG_DIR, SAMPLE_SOURCES_DIR
 from tests.conftest import duckdb_url, query
@@ -31,8 +31,8 @@ def copy_warehouse(source: Path, tmp_path: Path) -> Path:
 def test_sample_run_publishes_every_tier(sample_run):
     summary, path = sample_run
     assert summary.tiers == {
-        "disqualified": 541, "mql": 8, "name": 978, "profiled": 525, "sal": 76, "sql": 21,
-        "nurture": 330,
+        "disqualified": 577, "mql": 8, "name": 978, "profiled": 525, "sal": 76, "sql": 21,
+        "nurture": 294,
     }  # fmt: skip
     assert dict(query(path, "select tier, count(*) from marts.leads group by 1")) == summary.tiers
     totals = summary.totals()
@@ -255,3 +255,18 @@ def test_each_run_publishes_a_markdown_artifact(sample_run):
     assert artifact is not None and artifact.type == "markdown"
     assert artifact.data.startswith("# qualify run ")
     assert "## Gates" in artifact.data and "| profiled | audit.leads |" in artifact.data
+
+
+def test_each_run_builds_the_gx_data_docs_and_links_them(sample_run):
+    from prefect.artifacts import Artifact
+
+    summary, _ = sample_run
+    index = Path(summary.data_docs.removeprefix("file://"))
+    assert index.is_file() and summary.data_docs.endswith("/index.html")
+    # one validation page per gate for this run, listed on the index
+    pages = sorted(index.parent.glob(f"validations/*/{summary.batch_id}/**/*.html"))
+    assert sorted(p.relative_to(index.parent).parts[1] for p in pages) == sorted(
+        name for name, _ in GATES
+    )
+    assert summary.batch_id in index.read_text(encoding="utf-8")
+    assert "Validation details: [GX Data Docs](file://" in Artifact.get("qualify-run").data

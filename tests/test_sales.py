@@ -43,15 +43,26 @@ def test_sample_shows_every_tier_and_the_deliberate_cases(sample_run):
     assert summary.published
     tiers = dict(query(path, "select tier, count(*) from marts.leads group by 1"))
     assert set(tiers) == TIERS, tiers
-    # rejections for a business reason go to nurture, the others stay disqualified
+    # rejections for a business reason go to nurture, the others stay disqualified; nurture
+    # is outreach, so a lead that may not be contacted stays disqualified too
     reasons = dict(
         query(
             path,
             "select tier, count(*) from marts.leads "
-            "where disqualification_reason in ('no_budget', 'bad_timing', 'no_need') group by 1",
+            "where disqualification_reason in ('no_budget', 'bad_timing', 'no_need') "
+            "and can_contact group by 1",
         )
     )
     assert set(reasons) <= {"nurture", "mql", "sal", "sql"} and reasons["nurture"] > 10
+    not_contactable = dict(
+        query(
+            path,
+            "select tier, count(*) from marts.leads "
+            "where disqualification_reason in ('no_budget', 'bad_timing', 'no_need') "
+            "and not can_contact group by 1",
+        )
+    )
+    assert set(not_contactable) <= {"disqualified"}
     skips = dict(
         query(
             path,
@@ -226,12 +237,12 @@ def test_sal_gate_passes_the_sample_and_blocks_an_acceptance_without_mql(sample_
     assert run_gate(warehouse, "sal").success
     con = duckdb.connect(str(path))
     try:
-        # a profiled lead that never was an MQL marked as accepted, with no documented skip;
-        # a reason outside the closed list
+        # a profiled lead that never was an MQL (but may be contacted) marked as accepted,
+        # with no documented skip; a reason outside the closed list
         con.execute(
             "update audit.leads set tier = 'sal', sal_at = profiled_at + interval 1 day "
             "where lead_id = (select min(lead_id) from audit.leads where tier = 'profiled' "
-            "and mql_at is null)"
+            "and mql_at is null and can_contact)"
         )
         con.execute(
             "update audit.leads set disqualification_reason = 'too_small' "

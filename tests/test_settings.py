@@ -44,3 +44,21 @@ def test_relative_duckdb_path_is_resolved(tmp_path, monkeypatch):
 def test_bad_warehouse_urls_are_explained(url, message):
     with pytest.raises(ConfigurationError, match=message):
         Warehouse.from_env(url)
+
+
+def test_the_postgres_password_can_come_from_a_prefect_secret_block(monkeypatch, prefect_harness):
+    from prefect.blocks.system import Secret
+
+    from flows.settings import SECRET_BLOCK_ENV
+
+    Secret(value="blk-Secret-42").save("leadflow-warehouse-password", overwrite=True)
+    monkeypatch.setenv(SECRET_BLOCK_ENV, "leadflow-warehouse-password")
+    warehouse = Warehouse.from_env("postgresql://ana@db.local:5432/lf")
+    assert warehouse.url.password == "blk-Secret-42"
+    assert warehouse.dbt_env()["LEADFLOW_PG_PASSWORD"] == "blk-Secret-42"
+    assert "blk-Secret-42" not in warehouse.display_url + repr(warehouse)
+    # a password in the URL wins; a missing block is a configuration error naming it
+    assert Warehouse.from_env("postgresql://ana:pw@db.local/lf").url.password == "pw"
+    monkeypatch.setenv(SECRET_BLOCK_ENV, "no-such-block")
+    with pytest.raises(ConfigurationError, match="no-such-block.*no such Prefect Secret block"):
+        Warehouse.from_env("postgresql://ana@db.local:5432/lf")

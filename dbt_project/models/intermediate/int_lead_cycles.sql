@@ -9,7 +9,8 @@
       signal is not an MQL in that cycle);
     - sql_at: for an SAL, the moment the last of acceptance, the framework's required
       criteria and a qualifying opportunity (amount > 0, expected close date) became true;
-    - nurture_at: a rejection for a recyclable reason, or a stall (no decision for an MQL,
+    - nurture_at: a rejection for a recyclable reason of a lead that may be contacted
+      (nurture is outreach; without consent the lead stays disqualified), or a stall (no decision for an MQL,
       no SQL for an SAL) longer than stall_after_days, counted up to the latest fact;
       recycle_after = nurture_at + recycle.after_days.
     Facts after the moment the cycle could have been recycled belong to the next cycle.
@@ -35,7 +36,8 @@ leads as (
     select
         lead_id,
         tier as icp_tier,
-        name_at
+        name_at,
+        coalesce(can_contact, false) as can_contact
     from {{ ref('int_leads_engaged') }}
 
 ),
@@ -239,14 +241,17 @@ cycle_{{ k }} as (
             when opportunities.opportunity_id is not null and criteria.criteria_confirmed_at is not null
                 then greatest(decided.sal_at, opportunities.created_at, criteria.criteria_confirmed_at)
         end as sql_at,
+        -- nurture is an outreach tier: a lead that may not be contacted stays disqualified
         case
-            when decided.disqualification_reason is not null
+            when decided.disqualification_reason is not null and contactable.can_contact
                 then {{ in_list('decided.disqualification_reason', q.recycle.reasons) }}
             else false
         end as is_recyclable_rejection,
         clock.as_of_at
     from cycle_{{ k }}_decided as decided
     cross join clock
+    inner join leads as contactable
+        on decided.lead_id = contactable.lead_id
     left join cycle_{{ k }}_opportunity as chosen
         on decided.lead_id = chosen.lead_id
     left join opportunities

@@ -131,7 +131,9 @@ changes as (
         'sql' as to_tier,
         cycles.sql_at as changed_at,
         'opportunity ' || cycles.sql_opportunity_id
-        || ' (' || cast(opportunities.amount as {{ dbt.type_string() }}) || ' ' || coalesce(opportunities.currency, '?')
+        -- the amount as decimal(18, 2): the same text on every engine (a double prints 50000.0 on some)
+        || ' (' || cast(cast(opportunities.amount as decimal(18, 2)) as {{ dbt.type_string() }})
+        || ' ' || coalesce(opportunities.currency, '?')
         || ', close ' || cast(opportunities.expected_close_date as {{ dbt.type_string() }}) || '); '
         || criteria.framework || ' criteria confirmed: ' || criteria.confirmed_criteria as reason
     from cycles

@@ -1,0 +1,443 @@
+"""Backtest: replay the tiering over the warehouse's history with another configuration.
+
+``leadflow backtest --config FILE`` builds every dbt model again from ``raw`` with a candidate
+configuration into scratch schemas (``backtest_staging``, ``backtest_intermediate``,
+``backtest_audit``, ...: dbt's ``schema_prefix`` variable, see
+``dbt_project/macros/generate_schema_name.sql``), with its own dbt target folder so that the
+manifest the publish step reads is not replaced. It then compares the replay with the
+published ``marts`` (the configuration in use) and writes the comparison to schema
+``backtest``:
+
+- ``backtest.comparison``: one row per metric (MQLs, MQLs per month, MQL -> SAL -> SQL
+  conversion, win rate, median days to MQL), current and candidate value;
+- ``backtest.mql_monthly``: MQLs per month (first MQL per lead), current and candidate;
+- ``backtest.tier_changes``: every lead whose current tier would change, with both tiers,
+  fit scores and first MQL times.
+
+``marts`` is only read. The warehouse lock is held while the replay writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from flows.config import dbt_variables, load_scoring
+from flows.dbt import run_dbt
+from flows.lock import warehouse_lock
+from flows.settings import ConfigurationError, Warehouse, config_dir
+from flows.warehouse import make_engine, table_exists
+
+SCHEMA_PREFIX = "backtest"
+REPLAY_SCHEMA = f"{SCHEMA_PREFIX}_audit"
+RESULT_SCHEMA = "backtest"
+CURRENT_SCHEMA = "marts"
+CONFIG_FILES = ("icp.yml", "scoring.yml", "qualification.yml", "funnel.yml")
+
+
+@dataclass
+class BacktestResult:
+    """What a backtest found: the metrics of both sides and the leads whose tier changed."""
+
+    candidate_config: str
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    monthly: list[dict[str, Any]] = field(default_factory=list)
+    tier_changes: int = 0
+    candidate_mql_threshold: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def metric(self, name: str) -> dict[str, Any]:
+        """The row of one metric (``mqls``, ``mql_to_sql``, ...)."""
+        for row in self.metrics:
+            if row["metric"] == name:
+                return row
+        raise KeyError(name)
+
+
+def candidate_folder(candidate: Path, base: Path, into: Path) -> Path:
+    """A complete configuration folder: ``base``'s files, replaced by the candidate's.
+
+    ``candidate`` is a folder (its ``icp.yml``, ``scoring.yml``, ... replace the base's) or
+    one file named like one of them. Returns ``into``.
+    """
+    if not candidate.exists():
+        raise ConfigurationError(f"{candidate}: no such file or folder")
+    into.mkdir(parents=True, exist_ok=True)
+    for name in CONFIG_FILES:
+        shutil.copyfile(base / name, into / name)
+    if candidate.is_dir():
+        found = [name for name in CONFIG_FILES if (candidate / name).is_file()]
+        if not found:
+            raise ConfigurationError(
+                f"{candidate}: holds none of the configuration files {', '.join(CONFIG_FILES)}"
+            )
+        for name in found:
+            shutil.copyfile(candidate / name, into / name)
+    elif candidate.name in CONFIG_FILES:
+        shutil.copyfile(candidate, into / candidate.name)
+    else:
+        raise ConfigurationError(
+            f"{candidate}: a backtest takes a configuration folder or one of "
+            f"{', '.join(CONFIG_FILES)} (the file name says which one it replaces)"
+        )
+    return into
+
+
+def replay(
+    warehouse: Warehouse, variables: dict[str, Any], target_path: Path, threshold_only: bool = False
+) -> None:
+    """Build every model from ``raw`` into the ``backtest_*`` schemas with ``variables``.
+
+    ``threshold_only``: rebuild only what the MQL threshold changes (after a full replay).
+    """
+    scratch = {**variables, "schema_prefix": SCHEMA_PREFIX}
+    target = ["--target-path", str(target_path)]
+    if threshold_only:
+        run_dbt(["run", "--select", *THRESHOLD_MODELS, *target], warehouse, scratch)
+        return
+    run_dbt(["seed", *target], warehouse, scratch)
+    # a full rebuild: the scored events must follow the candidate's rules
+    run_dbt(["run", "--full-refresh", *target], warehouse, scratch)
+
+
+# The models the MQL threshold reaches (the daily scores do not depend on it).
+THRESHOLD_MODELS = ("int_leads_engaged+", "int_lead_mql_signals+")
+
+
+def mql_counts(conn: sa.Connection, thresholds: list[int]) -> dict[int, int]:
+    """Leads the replay would make MQL (in any cycle) at each MQL threshold.
+
+    A lead is an MQL in some cycle exactly when it is profiled, may be contacted, and raised
+    its hand or scored at least the threshold on a day from its profiling on: what
+    ``int_leads_engaged`` checks for the first cycle, and later cycles need a first.
+    """
+    prefix = f"{SCHEMA_PREFIX}_intermediate"
+    rows = conn.execute(
+        sa.text(f"""
+        select
+            engaged.hand_raise_mql_at is not null as hand_raised,
+            max(scores.engagement_score) as best_score
+        from {prefix}.int_leads_engaged as engaged
+        left join {prefix}.int_lead_scores_daily as scores
+            on
+                engaged.lead_id = scores.lead_id
+                and scores.score_date >= cast(engaged.profiled_at as date)
+        where engaged.tier = 'profiled' and engaged.can_contact
+        group by engaged.lead_id, engaged.hand_raise_mql_at
+        """)
+    ).all()
+    return {
+        t: sum(1 for hand, best in rows if hand or (best is not None and best >= t))
+        for t in thresholds
+    }
+
+
+def matching_threshold(conn: sa.Connection, target: int, start: int) -> int:
+    """The MQL threshold whose MQL count in the replay is closest to ``target`` (ties: the
+    higher threshold)."""
+    best_scores = conn.execute(
+        sa.text(
+            f"select distinct engagement_score from {SCHEMA_PREFIX}_intermediate."
+            "int_lead_scores_daily where engagement_score >= 1"
+        )
+    ).scalars()
+    candidates = sorted({int(v) for v in best_scores} | {start})
+    counts = mql_counts(conn, candidates)
+    return min(candidates, key=lambda t: (abs(counts[t] - target), -t))
+
+
+def _lead_facts(schema: str) -> str:
+    """Per lead: current tier, fit score, capture time and first entry into each tier."""
+    return f"""
+        select
+            leads.lead_id, leads.email, leads.company_name, leads.tier, leads.fit_score,
+            leads.name_at, entries.mql_at, entries.sal_at, entries.sql_at, entries.won_at
+        from {schema}.leads as leads
+        left join (
+            select
+                lead_id,
+                min(case when tier = 'mql' then entered_at end) as mql_at,
+                min(case when tier = 'sal' then entered_at end) as sal_at,
+                min(case when tier = 'sql' then entered_at end) as sql_at,
+                min(case when tier = 'won' then entered_at end) as won_at
+            from {schema}.funnel_tier_entries
+            group by lead_id
+        ) as entries
+            on leads.lead_id = entries.lead_id
+    """
+
+
+def side_metrics(conn: sa.Connection, schema: str) -> dict[str, float | None]:
+    """The compared metrics of one side (``marts`` or the replay's ``backtest_audit``)."""
+    import pandas as pd
+
+    leads = pd.DataFrame(conn.execute(sa.text(_lead_facts(schema))).mappings().all())
+    opps = conn.execute(
+        sa.text(
+            "select sum(case when is_won then 1 else 0 end), "
+            f"sum(case when is_closed then 1 else 0 end) from {schema}.sql_opportunities"
+        )
+    ).one()
+    mql = leads[leads["mql_at"].notna()]
+    months = _months(leads["name_at"])
+    days_to_mql = (
+        (pd.to_datetime(mql["mql_at"], utc=True) - pd.to_datetime(mql["name_at"], utc=True))
+        .dt.total_seconds()
+        .div(86_400)
+    )
+
+    def share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    n_mql = len(mql)
+    n_sal = int(mql["sal_at"].notna().sum())
+    n_sql = int(mql["sql_at"].notna().sum())
+    won, closed = (int(v or 0) for v in opps)
+    return {
+        "leads": len(leads),
+        "mqls": n_mql,
+        "mqls_per_month": n_mql / months if months else None,
+        "sals": n_sal,
+        "sqls": n_sql,
+        "won": int(mql["won_at"].notna().sum()),
+        "mql_to_sal": share(n_sal, n_mql),
+        "sal_to_sql": share(n_sql, n_sal),
+        "mql_to_sql": share(n_sql, n_mql),
+        "win_rate": share(won, closed),
+        "median_days_to_mql": float(days_to_mql.median()) if n_mql else None,
+    }
+
+
+def _months(captured: Any) -> int:
+    """Calendar months spanned by the capture times (at least 1 when there are leads)."""
+    import pandas as pd
+
+    times = pd.to_datetime(captured, utc=True).dropna()
+    if times.empty:
+        return 0
+    first, last = times.min(), times.max()
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+METRIC_LABELS = {
+    "leads": "leads",
+    "mqls": "leads that became MQL",
+    "mqls_per_month": "MQLs per month (over the months of captured leads)",
+    "sals": "MQLs that became SAL",
+    "sqls": "MQLs that became SQL",
+    "won": "MQLs that won an opportunity",
+    "mql_to_sal": "MQL -> SAL conversion",
+    "sal_to_sql": "SAL -> SQL conversion",
+    "mql_to_sql": "MQL -> SQL conversion (MQL precision)",
+    "win_rate": "win rate (won / closed SQL opportunities)",
+    "median_days_to_mql": "median days from capture to MQL",
+}
+
+
+def monthly_mqls(conn: sa.Connection, schema: str) -> dict[str, int]:
+    """First MQLs per month (``YYYY-MM``) of one side."""
+    rows = conn.execute(
+        sa.text(
+            f"select cohort_month, count(*) from {schema}.funnel_tier_entries "
+            "where tier = 'mql' group by cohort_month"
+        )
+    ).all()
+    return {str(month)[:7]: int(n) for month, n in rows}
+
+
+def _write_tables(conn: sa.Connection, result: BacktestResult, run_at: datetime) -> None:
+    """(Re)create the ``backtest`` tables from ``result`` and the two ``leads`` tables."""
+    conn.execute(sa.text(f"create schema if not exists {RESULT_SCHEMA}"))
+    for table in ("comparison", "mql_monthly", "tier_changes"):
+        conn.execute(sa.text(f"drop table if exists {RESULT_SCHEMA}.{table}"))
+    conn.execute(
+        sa.text(
+            f"create table {RESULT_SCHEMA}.comparison (metric varchar, description varchar, "
+            "current_value double precision, candidate_value double precision, "
+            "difference double precision, candidate_config varchar, backtested_at timestamp)"
+        )
+    )
+    conn.execute(
+        sa.text(
+            f"insert into {RESULT_SCHEMA}.comparison values "
+            "(:metric, :description, :current_value, :candidate_value, :difference, "
+            ":candidate_config, :backtested_at)"
+        ),
+        [
+            {**row, "candidate_config": result.candidate_config, "backtested_at": run_at}
+            for row in result.metrics
+        ],
+    )
+    conn.execute(
+        sa.text(
+            f"create table {RESULT_SCHEMA}.mql_monthly (month varchar, current_mqls integer, "
+            "candidate_mqls integer)"
+        )
+    )
+    if result.monthly:
+        conn.execute(
+            sa.text(
+                f"insert into {RESULT_SCHEMA}.mql_monthly values "
+                "(:month, :current_mqls, :candidate_mqls)"
+            ),
+            result.monthly,
+        )
+    conn.execute(
+        sa.text(f"""
+        create table {RESULT_SCHEMA}.tier_changes as
+        select
+            coalesce(cur.lead_id, cand.lead_id) as lead_id,
+            coalesce(cur.email, cand.email) as email,
+            coalesce(cur.company_name, cand.company_name) as company_name,
+            cur.tier as current_tier,
+            cand.tier as candidate_tier,
+            cur.fit_score as current_fit_score,
+            cand.fit_score as candidate_fit_score,
+            cur.engagement_score as current_engagement_score,
+            cand.engagement_score as candidate_engagement_score,
+            cur.mql_at as current_mql_at,
+            cand.mql_at as candidate_mql_at
+        from {CURRENT_SCHEMA}.leads as cur
+        full outer join {REPLAY_SCHEMA}.leads as cand
+            on cur.lead_id = cand.lead_id
+        where cur.tier is distinct from cand.tier
+        """)
+    )
+    result.tier_changes = int(
+        conn.execute(sa.text(f"select count(*) from {RESULT_SCHEMA}.tier_changes")).scalar_one()
+    )
+
+
+def compare(
+    engine: sa.Engine, candidate_config: str, thresholds: tuple[int, int]
+) -> BacktestResult:
+    """Compare the replay (``backtest_audit``) with ``marts``; write the ``backtest`` tables.
+
+    ``thresholds``: the MQL threshold in use and the candidate's (as replayed).
+    """
+    result = BacktestResult(candidate_config=candidate_config)
+    result.candidate_mql_threshold = thresholds[1]
+    result.metrics.append(
+        {
+            "metric": "mql_threshold",
+            "description": "MQL threshold (engagement score)",
+            "current_value": thresholds[0],
+            "candidate_value": thresholds[1],
+            "difference": thresholds[1] - thresholds[0],
+        }
+    )
+    with engine.begin() as conn:
+        current = side_metrics(conn, CURRENT_SCHEMA)
+        candidate = side_metrics(conn, REPLAY_SCHEMA)
+        for name, label in METRIC_LABELS.items():
+            a, b = current[name], candidate[name]
+            result.metrics.append(
+                {
+                    "metric": name,
+                    "description": label,
+                    "current_value": a,
+                    "candidate_value": b,
+                    "difference": None if a is None or b is None else b - a,
+                }
+            )
+        cur_months = monthly_mqls(conn, CURRENT_SCHEMA)
+        cand_months = monthly_mqls(conn, REPLAY_SCHEMA)
+        result.monthly = [
+            {
+                "month": month,
+                "current_mqls": cur_months.get(month, 0),
+                "candidate_mqls": cand_months.get(month, 0),
+            }
+            for month in sorted(set(cur_months) | set(cand_months))
+        ]
+        _write_tables(conn, result, datetime.now(UTC).replace(tzinfo=None))
+    return result
+
+
+def backtest(
+    candidate: str | Path,
+    warehouse_url: str | None = None,
+    config: str | Path | None = None,
+    lock_timeout: float = 0,
+    match_volume: bool = False,
+) -> BacktestResult:
+    """Replay the tiering with ``candidate`` and compare it with the published ``marts``.
+
+    Steps: 1. merge the candidate's files over the configuration in use (``config``) and
+    validate them; 2. take the warehouse lock; 3. dbt seed + run (full refresh) into the
+    ``backtest_*`` schemas, with a dbt target folder of its own; 3b. with ``match_volume``,
+    choose the candidate's MQL threshold that gives as many MQLs as ``marts`` and rebuild the
+    models it reaches; 4. compare with ``marts`` and write ``backtest.comparison``,
+    ``backtest.mql_monthly``, ``backtest.tier_changes``.
+    """
+    warehouse = Warehouse.from_env(warehouse_url)
+    base = config_dir(config)
+    engine = make_engine(warehouse)
+    for table in ("leads", "funnel_tier_entries", "sql_opportunities"):
+        if not table_exists(engine, CURRENT_SCHEMA, table):
+            raise ConfigurationError(
+                f"{CURRENT_SCHEMA}.{table} does not exist in {warehouse.display_url}: "
+                "run `leadflow run` first (the backtest compares with the published marts)"
+            )
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="leadflow-backtest-") as scratch:
+        folder = candidate_folder(Path(candidate), base, Path(scratch) / "config")
+        variables = dbt_variables(folder)
+        with warehouse_lock(warehouse, timeout=lock_timeout):
+            started = time.perf_counter()
+            replay(warehouse, variables, Path(scratch) / "target")
+            timings["replay"] = time.perf_counter() - started
+            threshold = variables["scoring"]["mql_threshold"]
+            if match_volume:
+                started = time.perf_counter()
+                with engine.connect() as conn:
+                    current_mqls = side_metrics(conn, CURRENT_SCHEMA)["mqls"]
+                    threshold = matching_threshold(conn, int(current_mqls or 0), threshold)
+                if threshold != variables["scoring"]["mql_threshold"]:
+                    variables["scoring"]["mql_threshold"] = threshold
+                    replay(warehouse, variables, Path(scratch) / "target", threshold_only=True)
+                timings["match_volume"] = time.perf_counter() - started
+            started = time.perf_counter()
+            in_use = load_scoring(base).mql_threshold
+            result = compare(engine, str(Path(candidate).resolve()), (in_use, threshold))
+            timings["compare"] = time.perf_counter() - started
+    result.timings = timings
+    return result
+
+
+def format_result(result: BacktestResult) -> str:
+    """The comparison as plain text for the command line."""
+
+    def fmt(name: str, value: float | None) -> str:
+        if value is None:
+            return "-"
+        if name in ("mql_to_sal", "sal_to_sql", "mql_to_sql", "win_rate"):
+            return f"{100 * value:.1f} %"
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:,.1f}"
+        return f"{int(value):,}"
+
+    lines = [
+        f"backtest of {result.candidate_config} "
+        f"(candidate MQL threshold {result.candidate_mql_threshold})",
+        "",
+    ]
+    lines.append(f"  {'metric':<52}{'current':>12}{'candidate':>12}")
+    for row in result.metrics:
+        lines.append(
+            f"  {row['description']:<52}{fmt(row['metric'], row['current_value']):>12}"
+            f"{fmt(row['metric'], row['candidate_value']):>12}"
+        )
+    lines += [
+        "",
+        f"  leads whose tier would change: {result.tier_changes:,} (backtest.tier_changes)",
+        "  written: backtest.comparison, backtest.mql_monthly, backtest.tier_changes",
+    ]
+    return "\n".join(lines)

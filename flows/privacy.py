@@ -1,0 +1,284 @@
+"""Erase a person from the warehouse and keep them out: ``leadflow forget EMAIL``.
+
+A person is identified by their e-mail address, normalised as identity resolution does in
+the staging models (``lower(trim(email))``). Erasing deletes, in one transaction:
+
+- every raw row whose ``email`` is the address, and the website events of the visitor ids
+  that the address's own events carry (anonymous activity stitched to the person);
+- every row of ``raw.quarantine`` whose original row or value holds the address;
+- every row of every other table (staging to marts, metrics and history included) whose
+  ``email`` is the address, whose ``lead_id`` is one of the person's leads or whose
+  ``visitor_id`` is one of their visitor ids;
+- any remaining occurrence of the address in a text column: rows are deleted, except in
+  ``ops`` (run records), where the address is replaced by ``[erased]``.
+
+It records one ``ops.suppressions`` row per identifier: the SHA-256 of the normalised
+address (and of each visitor id), when and why, never the identifier itself. Ingestion drops
+rows whose address or visitor id hashes to a suppressed entry (counted as
+``rows_suppressed``), so re-loading an old file does not bring the person back. The
+``forget`` flow (:mod:`flows.forget`) then rebuilds every model from ``raw``, gates and
+publishes, so metrics no longer count the person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from flows.entities import RAW_TABLES
+from flows.settings import ConfigurationError
+
+OPS_SCHEMA = "ops"
+ERASED = "[erased]"
+# Schemas of the database engines themselves: never scanned.
+SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
+
+SUPPRESSIONS = sa.Table(
+    "suppressions",
+    sa.MetaData(schema=OPS_SCHEMA),
+    sa.Column("identifier_hash", sa.Text(), nullable=False),
+    sa.Column("identifier_kind", sa.Text(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("suppressed_at", sa.DateTime(), nullable=False),
+    comment="People erased with `leadflow forget`: SHA-256 of the normalised e-mail address "
+    "(or of a visitor id), never the identifier. Ingestion drops rows that match.",
+)
+
+
+def normalise_email(email: str) -> str:
+    """The address as identity resolution keys it: ``lower(trim(email))`` (spaces only)."""
+    return email.strip(" ").lower()
+
+
+def normalise_visitor_id(visitor_id: str) -> str:
+    """The visitor id as staging keys it: ``trim(visitor_id)``."""
+    return visitor_id.strip(" ")
+
+
+def identifier_hash(value: str) -> str:
+    """SHA-256 (hex) of an identifier already normalised; DuckDB's ``sha256()`` agrees."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def ensure_suppressions(engine: sa.Engine) -> None:
+    """Create ``ops.suppressions`` if missing."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"create schema if not exists {OPS_SCHEMA}"))
+        SUPPRESSIONS.create(conn, checkfirst=True)
+
+
+def suppressed_hashes(engine: sa.Engine) -> dict[str, set[str]]:
+    """Suppressed identifier hashes by kind (``email``, ``visitor_id``); empty when none."""
+    if not sa.inspect(engine).has_table(SUPPRESSIONS.name, schema=OPS_SCHEMA):
+        return {}
+    out: dict[str, set[str]] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(SUPPRESSIONS.c.identifier_kind, SUPPRESSIONS.c.identifier_hash)
+        )
+        for kind, digest in rows:
+            out.setdefault(kind, set()).add(digest)
+    return out
+
+
+# An e-mail-like token inside a row's original text (CSV line, JSON object).
+ADDRESS_TOKEN = r"[^\s@\",;:<>()\[\]{}]+@[^\s@\",;:<>()\[\]{}]+"
+
+
+def drop_suppressed(duck: Any, fields: tuple[str, ...], suppressed: dict[str, set[str]]) -> int:
+    """Delete staged rows (temp tables ``_parsed`` and ``_broken`` of the loader) that belong
+    to a suppressed person; the number of rows dropped.
+
+    A row is suppressed when its ``email`` (normalised) or ``visitor_id`` (trimmed) hashes to
+    a suppressed entry, or when its original text holds an address that does: that also
+    catches rejected rows, which would otherwise go to the quarantine with the address.
+    """
+    emails = sorted(suppressed.get("email", ()))
+    visitors = sorted(suppressed.get("visitor_id", ()))
+    if not emails and not visitors:
+        return 0
+
+    def listed(values: list[str]) -> str:
+        return "[" + ", ".join(f"'{v}'" for v in values if re.fullmatch(r"[0-9a-f]{64}", v)) + "]"
+
+    def in_text(column: str) -> str:
+        tokens = f"regexp_extract_all(lower(cast({column} as varchar)), '{ADDRESS_TOKEN}')"
+        return f"list_has_any(list_transform({tokens}, lambda t: sha256(t)), {listed(emails)})"
+
+    conditions = []
+    if emails:
+        conditions.append(in_text("_original"))
+        if "email" in fields:
+            conditions.append(f"sha256(lower(trim(email))) in (select unnest({listed(emails)}))")
+    if visitors and "visitor_id" in fields:
+        conditions.append(f"sha256(trim(visitor_id)) in (select unnest({listed(visitors)}))")
+    targets = []
+    if conditions:
+        targets.append(("_parsed", " or ".join(f"coalesce({c}, false)" for c in conditions)))
+    if emails:
+        targets.append(("_broken", f"coalesce({in_text('_line')}, false)"))
+    dropped = 0
+    for table, where in targets:
+        before = duck.execute(f"select count(*) from {table}").fetchone()[0]
+        duck.execute(f"delete from {table} where {where}")
+        dropped += before - duck.execute(f"select count(*) from {table}").fetchone()[0]
+    return int(dropped)
+
+
+@dataclass
+class Erasure:
+    """What erasing one person removed: rows deleted or redacted per ``schema.table``."""
+
+    email_hash: str
+    # how many leads and visitor ids the person had (the ids themselves are not kept)
+    leads: int = 0
+    visitor_ids: int = 0
+    deleted: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
+
+    def add(self, counts: dict[str, int], table: str, n: int) -> None:
+        if n:
+            counts[table] = counts.get(table, 0) + n
+
+
+def _tables(conn: sa.Connection) -> dict[tuple[str, str], dict[str, bool]]:
+    """Every base table of the database: {(schema, table): {column: is_text}}."""
+    rows = conn.execute(
+        sa.text(
+            "select c.table_schema, c.table_name, c.column_name, lower(c.data_type) "
+            "from information_schema.columns c join information_schema.tables t "
+            "on t.table_schema = c.table_schema and t.table_name = c.table_name "
+            "and t.table_catalog = c.table_catalog "
+            "where t.table_type = 'BASE TABLE' and t.table_catalog = current_database() "
+            "order by c.table_schema, c.table_name, c.ordinal_position"
+        )
+    )
+    tables: dict[tuple[str, str], dict[str, bool]] = {}
+    for schema, table, column, data_type in rows:
+        if schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
+            continue
+        is_text = data_type in ("text", "varchar", "character varying", "json", "jsonb")
+        tables.setdefault((schema, table), {})[column] = is_text
+    return tables
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _contains(column: str) -> str:
+    """SQL: the text column holds the bound ``:address`` (case-insensitive, literal)."""
+    return f"strpos(lower(cast({_q(column)} as text)), :address) > 0"
+
+
+def erase_person(engine: sa.Engine, email: str, reason: str) -> Erasure:
+    """Delete everything the warehouse holds about ``email`` and record its suppression,
+    in one transaction. Rebuilding the models afterwards is the caller's step."""
+    address = normalise_email(email)
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+        raise ConfigurationError(f"{email!r} is not an e-mail address")
+    ensure_suppressions(engine)
+    erasure = Erasure(email_hash=identifier_hash(address))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    events = RAW_TABLES["events"]
+    with engine.begin() as conn:
+        tables = _tables(conn)
+        # raw values as exported and trimmed as staging keys them; hashed trimmed
+        exported = conn.execute(
+            sa.select(events.c.visitor_id)
+            .where(sa.func.lower(sa.func.trim(events.c.email)) == address)
+            .where(events.c.visitor_id.is_not(None))
+            .distinct()
+        ).scalars()
+        exported = set(exported)
+        keyed = {normalise_visitor_id(v) for v in exported} - {""}
+        visitors = sorted(exported | keyed)
+        lead_ids: set[str] = set()
+        for (schema, table), columns in tables.items():
+            if "email" in columns and "lead_id" in columns:
+                found = conn.execute(
+                    sa.text(
+                        f"select distinct cast(lead_id as text) from {_q(schema)}.{_q(table)} "
+                        "where lower(trim(email)) = :address"
+                    ),
+                    {"address": address},
+                )
+                lead_ids.update(r[0] for r in found if r[0] is not None)
+        erasure.leads, erasure.visitor_ids = len(lead_ids), len(keyed)
+        for (schema, table), columns in tables.items():
+            name = f"{schema}.{table}"
+            if (schema, table) == (OPS_SCHEMA, SUPPRESSIONS.name):
+                continue
+            keys: list[str] = []
+            expanding: dict[str, list[str]] = {}
+            if schema != OPS_SCHEMA:
+                if "email" in columns:
+                    keys.append("lower(trim(cast(email as text))) = :address")
+                if "lead_id" in columns and lead_ids:
+                    keys.append("cast(lead_id as text) in :lead_ids")
+                    expanding["lead_ids"] = sorted(lead_ids)
+                if "visitor_id" in columns and visitors:
+                    keys.append("cast(visitor_id as text) in :visitors")
+                    expanding["visitors"] = visitors
+            texts = [c for c, is_text in columns.items() if is_text]
+            if schema == OPS_SCHEMA:
+                for column in texts:
+                    n = _redact(conn, schema, table, column, address)
+                    erasure.add(erasure.redacted, name, n)
+                continue
+            keys += [_contains(c) for c in texts]
+            if not keys:
+                continue
+            statement = sa.text(f"delete from {_q(schema)}.{_q(table)} where " + " or ".join(keys))
+            statement = statement.bindparams(*(sa.bindparam(k, expanding=True) for k in expanding))
+            params = {"address": address, **expanding}
+            n = conn.execute(statement, params).rowcount or 0
+            erasure.add(erasure.deleted, name, int(n))
+        entries = [("email", erasure.email_hash)]
+        entries += [("visitor_id", identifier_hash(v)) for v in sorted(keyed)]
+        for kind, digest in entries:
+            conn.execute(
+                SUPPRESSIONS.insert().values(
+                    identifier_hash=digest, identifier_kind=kind, reason=reason, suppressed_at=now
+                )
+            )
+    return erasure
+
+
+def _redact(conn: sa.Connection, schema: str, table: str, column: str, address: str) -> int:
+    """Replace the address (any case) in one text column by ``[erased]``; rows changed."""
+    pattern = re.escape(address)
+    result = conn.execute(
+        sa.text(
+            f"update {_q(schema)}.{_q(table)} set {_q(column)} = "
+            f"regexp_replace({_q(column)}, :pattern, :erased, 'gi') where {_contains(column)}"
+        ),
+        {"pattern": pattern, "erased": ERASED, "address": address},
+    )
+    return int(result.rowcount or 0)
+
+
+def remaining_occurrences(engine: sa.Engine, email: str) -> dict[str, int]:
+    """Rows of any table whose text columns still hold ``email`` (normalised, any case)."""
+    address = normalise_email(email)
+    found: dict[str, int] = {}
+    with engine.connect() as conn:
+        for (schema, table), columns in _tables(conn).items():
+            texts = [c for c, is_text in columns.items() if is_text]
+            if not texts:
+                continue
+            n = conn.execute(
+                sa.text(
+                    f"select count(*) from {_q(schema)}.{_q(table)} where "
+                    + " or ".join(_contains(c) for c in texts)
+                ),
+                {"address": address},
+            ).scalar_one()
+            if n:
+                found[f"{schema}.{table}"] = int(n)
+    return found

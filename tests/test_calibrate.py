@@ -1,0 +1,199 @@
+"""`leadflow calibrate`: points from coefficients, honest labels, files the loaders accept,
+and a planted post-outcome feature that the cut-off keeps out (on a real warehouse)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from flows.calibrate import (
+    CalibrationSettings,
+    calibrate,
+    label,
+    render_icp,
+    render_scoring,
+    snapshots,
+    suggested_icp,
+    suggested_scoring,
+    to_points,
+)
+from flows.config import load_icp, load_scoring
+from flows.settings import DEFAULT_CONFIG_DIR, ConfigurationError
+from tests.conftest import duckdb_url
+
+ICP = load_icp(DEFAULT_CONFIG_DIR)
+SCORING = load_scoring(DEFAULT_CONFIG_DIR)
+
+
+def _coefficients(industries: list[str]) -> dict[str, float]:
+    coef = {"territory": 0.5}
+    coef.update({f"industry={k}": 0.4 - 0.3 * i for i, k in enumerate(industries)})
+    coef.update({f"employees={i}": 0.1 * i for i in range(len(ICP.company_size.employees))})
+    coef.update({f"revenue={i}": -0.2 * i for i in range(len(ICP.company_size.annual_revenue_usd))})
+    coef.update({f"persona={p.name}": 1.0 - 0.2 * i for i, p in enumerate(ICP.personas)})
+    coef.update({f"rule={r.name}": 0.05 * (i - 6) for i, r in enumerate(SCORING.rules)})
+    return coef
+
+
+def test_points_scale_best_profile_to_100_and_never_below_zero():
+    industries = ["software", "retail", "media"]
+    points, scale = to_points(_coefficients(industries), ICP, industries)
+    # territory 0.5 + best industry 0.4 + best size (revenue band 0, shifted up from the
+    # lowest band: 0.6) + best persona (shifted: 0.8)
+    assert scale == pytest.approx(100 / (0.5 + 0.4 + 0.6 + 0.8))
+    best = (
+        points["territory"]
+        + points["industry=software"]
+        + points["revenue=0"]
+        + points["persona=executive"]
+    )
+    assert best == pytest.approx(100, abs=2)
+    assert points["industry=media"] == 0  # worse than an unlisted industry: 0, not negative
+    assert min(points[f"persona={p.name}"] for p in ICP.personas) == 0
+    # engagement points on the same scale, signs kept
+    assert points["rule=demo request"] == round(-0.3 * scale)
+    assert points["rule=bounce"] > 0
+
+
+def test_suggested_files_load_and_keep_rules_and_exclusions(tmp_path):
+    industries = ["software", "retail"]
+    points, _ = to_points(_coefficients(industries), ICP, industries)
+    icp = suggested_icp(ICP, points, industries, {"software": "Software"})
+    scoring = suggested_scoring(SCORING, points)
+    (tmp_path / "icp.yml").write_text(render_icp(icp, ICP, "# test"), encoding="utf-8")
+    (tmp_path / "scoring.yml").write_text(
+        render_scoring(scoring, SCORING, "# test"), encoding="utf-8"
+    )
+    loaded_icp, loaded_scoring = load_icp(tmp_path), load_scoring(tmp_path)
+    assert [r.name for r in loaded_scoring.rules] == [r.name for r in SCORING.rules]
+    assert loaded_scoring.dbt_var()["rules"][0]["event_type"] == "demo_request"
+    assert loaded_icp.exclusions == ICP.exclusions
+    assert loaded_icp.industries["Software"] == points["industry=software"]
+    assert loaded_icp.industries["Media"] == 0  # in use, too rare to learn from: 0
+    # caps keep the number of events that count: pricing page 24/8 = 3 events
+    pricing = next(r for r in loaded_scoring.rules if r.name == "pricing page")
+    assert pricing.cap == pricing.points * 3
+    # the value in use is written beside each learned value
+    assert "# in use: 40" in (tmp_path / "scoring.yml").read_text(encoding="utf-8")
+
+
+def test_labels_only_count_outcomes_at_or_after_the_cutoff():
+    t0 = pd.Timestamp("2026-01-10 15:00", tz="UTC")
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["early", "later", "never", "too_late"],
+            "captured_at": [t0] * 4,
+            "disqualification_reason": [None] * 4,
+            "outcome_at": [
+                t0 + timedelta(days=2),
+                t0 + timedelta(days=20),
+                pd.NaT,
+                t0 + timedelta(days=200),
+            ],
+        }
+    )
+    settings = CalibrationSettings(feature_days=7, step_days=30, snapshots=2, horizon_days=60)
+    rows = label(snapshots(leads, settings), settings, t0 + timedelta(days=365))
+    by = {(r.lead_id, r.offset_days): r for r in rows.itertuples()}
+    assert by[("early", 7)].decided and not by[("early", 7)].usable  # outcome before cut-off
+    assert by[("later", 7)].label and by[("later", 7)].usable
+    assert by[("later", 37)].decided  # the cut-off after the outcome is left out
+    assert not by[("never", 7)].label and by[("never", 37)].usable
+    assert not by[("too_late", 7)].label  # beyond the horizon: negative
+    assert by[("early", 7)].cutoff_at == pd.Timestamp("2026-01-17", tz="UTC")
+    # a horizon that has not ended is left out
+    young = label(snapshots(leads, settings), settings, t0 + timedelta(days=40))
+    assert not young["mature"].any()
+
+
+def test_settings_are_checked():
+    with pytest.raises(ConfigurationError, match="evaluation share"):
+        CalibrationSettings(evaluation_share=0.95)
+    with pytest.raises(ConfigurationError, match="outcome"):
+        CalibrationSettings(outcome="mql")  # type: ignore[arg-type]
+
+
+def test_calibrate_refuses_to_write_over_the_configuration_in_use(tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    before = (config / "scoring.yml").read_bytes()
+    with pytest.raises(ConfigurationError, match="configuration in use"):
+        calibrate(duckdb_url(tmp_path / "none.duckdb"), config, out=config)
+    assert (config / "scoring.yml").read_bytes() == before
+
+
+PLANTED_RULES = [
+    {
+        "name": "customer portal",
+        "event_type": "page_view",
+        "url_contains": ["/portal"],
+        "points": 1,
+    },
+    {"name": "early signal", "event_type": "page_view", "url_contains": ["/early"], "points": 1},
+]
+
+
+@pytest.mark.integration
+def test_a_feature_dated_after_the_outcome_is_excluded(sample_run, tmp_path):
+    """Plant, for every lead that reached SQL, a 'customer portal' visit the day after its
+    SQL (known only after the outcome) and an 'early signal' visit on its capture day (known
+    before). The early one is learned as a buying signal; the late one is never seen."""
+    _, source = sample_run
+    path = tmp_path / "leadflow.duckdb"
+    shutil.copyfile(source, path)
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    scoring = yaml.safe_load((config / "scoring.yml").read_text(encoding="utf-8"))
+    scoring["rules"] += PLANTED_RULES
+    (config / "scoring.yml").write_text(yaml.safe_dump(scoring), encoding="utf-8")
+
+    con = duckdb.connect(str(path))
+    try:
+        planted = con.execute("""
+            with sql_leads as (
+                select e.lead_id, e.entered_at as sql_at, p.email, p.first_captured_at
+                from marts.funnel_tier_entries as e
+                join intermediate.int_leads_profiled as p on e.lead_id = p.lead_id
+                where e.tier = 'sql'
+            )
+            insert into intermediate.int_lead_rule_points_daily
+                (lead_id, email, rule_name, event_type, occurred_date, day_number, points,
+                 events, stitched_events, first_occurred_at, last_occurred_at)
+            select lead_id, email, rule_name, 'page_view', cast(planted_at as date),
+                   date_diff('day', date '2000-01-01', cast(planted_at as date)), 1, 1, 0, planted_at, planted_at
+            from (
+                select lead_id, email, 'customer portal' as rule_name,
+                       sql_at + interval 1 day as planted_at from sql_leads
+                union all
+                select lead_id, email, 'early signal', first_captured_at from sql_leads
+            )
+        """).fetchall()
+    finally:
+        con.close()
+    assert planted[0][0] >= 30  # both rules for every SQL lead of the sample
+
+    settings = CalibrationSettings(horizon_days=120, step_days=30, snapshots=6)
+    result = calibrate(duckdb_url(path), config, tmp_path / "suggested", settings)
+
+    # the post-outcome feature: no training cut-off sees it, so it learns nothing
+    assert result.counts["rule=customer portal"] == 0
+    assert result.coefficients["rule=customer portal"] == 0
+    assert result.points["rule=customer portal"] == 0
+    # the same planting dated before the cut-off is seen and learned as a buying signal:
+    # the late one learns nothing because of its date, not because planting cannot work
+    assert result.counts["rule=early signal"] > 0
+    assert result.coefficients["rule=early signal"] > 0
+    assert result.points["rule=early signal"] > 0
+    # the suggestion was written and loads; the configuration in use is untouched
+    assert load_scoring(tmp_path / "suggested").mql_threshold >= 1
+    assert load_icp(tmp_path / "suggested").fit_threshold >= 0
+    assert "customer portal" in (config / "scoring.yml").read_text(encoding="utf-8")
+    report = (tmp_path / "suggested" / "calibration.md").read_text(encoding="utf-8")
+    assert "Candidate MQL thresholds" in report and "AUC" in report
+    assert not math.isnan(result.evaluation["auc_model"] or 0.0)
