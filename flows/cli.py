@@ -219,6 +219,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spark(args: argparse.Namespace) -> int:
+    """Build the models on a local Spark from the warehouse's raw data and compare."""
+    import tempfile
+
+    from flows.settings import Warehouse, config_dir
+    from flows.spark import run_on_spark
+
+    warehouse = Warehouse.from_env(args.warehouse_url)
+    folder = config_dir(args.config)
+    options = {"select": args.select, "leads_table": args.compare}
+    if args.work_dir:
+        result = run_on_spark(warehouse, folder, Path(args.work_dir), **options)
+    else:
+        with tempfile.TemporaryDirectory(prefix="leadflow-spark-") as work_dir:
+            result = run_on_spark(warehouse, folder, Path(work_dir), **options)
+    if not result.outcome.success:
+        print("dbt build on Spark failed:", file=sys.stderr)
+        for failure in result.outcome.failures:
+            print(f"  {failure}", file=sys.stderr)
+        return 1
+    print(f"dbt build on Spark: {result.outcome.statuses}")
+    print(f"{'tier':<14}{warehouse.backend:>10}{'spark':>10}")
+    for tier in sorted(set(result.tiers_warehouse) | set(result.tiers_spark), key=_tier_rank):
+        print(
+            f"{tier:<14}{result.tiers_warehouse.get(tier, 0):>10,}"
+            f"{result.tiers_spark.get(tier, 0):>10,}"
+        )
+    for lead, ours, theirs in result.lead_differences[:20]:
+        print(f"lead {lead}: {warehouse.backend} {ours}, spark {theirs}")
+    for table, (ours, theirs) in result.table_differences().items():
+        print(f"audit.{table}: {warehouse.backend} {ours} rows, spark {theirs} rows")
+    print("same results" if result.matches else "DIFFERENT results")
+    return 0 if result.matches else 1
+
+
+def _tier_rank(tier: str) -> int:
+    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+
+
 def cmd_recycle(args: argparse.Namespace) -> int:
     """List the nurture leads whose recycle date has come."""
     with _warehouse_from_args(args):
@@ -500,6 +539,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="reports/funnel.html", help="file to write (default reports/funnel.html)"
     )
     report.set_defaults(func=cmd_report)
+
+    spark = sub.add_parser(
+        "spark",
+        help="build the models on a local Spark from the warehouse's raw data and compare",
+        description="Copy the DuckDB warehouse's raw tables to Parquet, run dbt build on a "
+        "local Spark (dbt-spark, method session) and compare leads per tier, every lead's "
+        "tier and every model's row count with the warehouse (audit schema by default). "
+        "Exit code 1 when the build fails or the results differ.",
+    )
+    spark.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    spark.add_argument(
+        "--config", help="configuration folder (default: $LEADFLOW_CONFIG_DIR, else config/)"
+    )
+    spark.add_argument(
+        "--work-dir",
+        help="folder for the Parquet copy and Spark's tables (default: a temporary one)",
+    )
+    spark.add_argument("--select", help="dbt selection to build (default: the whole project)")
+    spark.add_argument(
+        "--compare",
+        default="audit.leads",
+        metavar="SCHEMA.TABLE",
+        help="table with lead_id and tier to compare lead by lead (default audit.leads); "
+        "row counts are compared for every table Spark built in its schema",
+    )
+    spark.set_defaults(func=cmd_spark)
 
     cal = sub.add_parser(
         "calibrate",

@@ -43,8 +43,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def _argv_masked(warehouse: Warehouse) -> Iterator[None]:
-    secret = warehouse.url.password
+def _argv_masked(secret: str | None) -> Iterator[None]:
     saved = sys.argv
     if secret:
         sys.argv = [arg.replace(str(secret), "***") for arg in saved]
@@ -67,10 +66,35 @@ def run_dbt(
     ``project_dir`` is the dbt project (and profiles) folder, the project's own by default;
     ``on_node_finished`` is called each time dbt finishes a node (model, test, seed).
     """
+    return invoke_dbt(
+        args,
+        warehouse.dbt_env(),
+        variables,
+        raise_on_failure,
+        project_dir,
+        secret=warehouse.url.password,
+        on_node_finished=on_node_finished,
+    )
+
+
+def invoke_dbt(
+    args: list[str],
+    profile_env: dict[str, str],
+    variables: dict[str, Any],
+    raise_on_failure: bool = True,
+    project_dir: Path = DBT_PROJECT_DIR,
+    secret: str | None = None,
+    on_node_finished: Callable[[], None] | None = None,
+) -> DbtOutcome:
+    """Run ``dbt <args>`` with ``profile_env`` set (the variables ``profiles.yml`` reads).
+
+    ``secret`` (a password) is masked in the command line dbt logs; ``on_node_finished`` is
+    called each time dbt finishes a node.
+    """
     from dbt.cli.main import dbtRunner
 
     env = {
-        **warehouse.dbt_env(),
+        **profile_env,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
@@ -85,7 +109,7 @@ def run_dbt(
     ]
     # dbt logs the command line it was started from (``invocation_command``): a password
     # given in a --warehouse-url argument must not reach dbt's log.
-    with _environment(env), _argv_masked(warehouse):
+    with _environment(env), _argv_masked(secret):
         callbacks = []
         if on_node_finished is not None:
             callbacks.append(

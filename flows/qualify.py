@@ -46,7 +46,12 @@ from flows.settings import (
     Warehouse,
     config_dir,
 )
-from flows.warehouse import ensure_raw_schema, make_engine
+from flows.warehouse import (
+    WarehouseUnavailable,
+    check_connection,
+    ensure_raw_schema,
+    make_engine,
+)
 
 
 @dataclass
@@ -147,6 +152,29 @@ def ingest_file(
             result.rows_quarantined,
         )
     return result
+
+
+def retry_on_unavailable_warehouse(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a refused connection only when the reason may pass (see ``check_connection``)."""
+    try:
+        state.result(raise_on_failure=True)
+    except WarehouseUnavailable:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    retries=3,
+    retry_delay_seconds=[2, 5, 15],
+    retry_condition_fn=retry_on_unavailable_warehouse,
+    cache_policy=NO_CACHE,
+)
+def connect_warehouse(warehouse: Warehouse) -> None:
+    """Check the warehouse answers before the run starts; retried while it is locked by
+    another process, starting, full or unreachable, failing at once on anything else."""
+    check_connection(warehouse)
 
 
 @task(cache_policy=NO_CACHE)
@@ -271,7 +299,9 @@ def qualify(
     """Qualify leads end to end, one run per warehouse at a time.
 
     Steps:
-    0. lock: take the warehouse's run lock, waiting up to ``lock_timeout`` seconds;
+    0. connect and lock: check the warehouse answers (retried while the reason may pass:
+       the DuckDB file held by another process, a server down or starting), then take the
+       warehouse's run lock, waiting up to ``lock_timeout`` seconds;
     1. ingest: load each new landing file into ``raw`` (a task per file; ledger, quarantine);
     2. build: ``dbt build`` of staging, intermediate and the tier tables in ``audit``;
        incremental models score only new events, unless ``full_refresh`` is set or the
@@ -290,6 +320,7 @@ def qualify(
     try:
         warehouse = Warehouse.from_env(warehouse_url)
         summary.warehouse = warehouse.display_url
+        connect_warehouse.with_options(retry_delay_seconds=retry_delays())(warehouse)
         with warehouse_lock(warehouse, timeout=lock_timeout):
             window = _window(backfill_since, backfill_until)
             return _qualify_locked(

@@ -21,9 +21,58 @@ def make_engine(warehouse: Warehouse) -> sa.Engine:
     DuckDB allows one process per file, and dbt and GX open the same file in this process:
     a pooled connection kept open here would lock them out.
     """
+    connect_args: dict[str, Any] = {}
     if warehouse.backend == "duckdb":
         warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
+    else:  # a server that does not answer fails the attempt after this many seconds
+        connect_args["connect_timeout"] = int(os.environ.get("LEADFLOW_CONNECT_TIMEOUT", "10"))
+    return sa.create_engine(
+        warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool, connect_args=connect_args
+    )
+
+
+# Connection failures that may pass: another process holds the DuckDB file, the server is
+# down, starting, full or unreachable for now. Anything else (a wrong password, a missing
+# database) will not pass by waiting.
+TRANSIENT_CONNECTION_ERRORS = (
+    "could not set lock on file",
+    "connection refused",
+    "timeout expired",
+    "could not connect to server",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "too many clients",
+    "no route to host",
+    "server closed the connection unexpectedly",
+)
+
+
+class WarehouseUnavailable(ConnectionError):
+    """The warehouse refused a connection for a reason that may pass (retried)."""
+
+
+class WarehouseUnreachable(RuntimeError):
+    """The warehouse refused a connection for a reason that waiting will not fix."""
+
+
+def check_connection(warehouse: Warehouse) -> None:
+    """Open and close one connection; raise :class:`WarehouseUnavailable` (transient) or
+    :class:`WarehouseUnreachable` (permanent), naming the warehouse without its password."""
+    engine = make_engine(warehouse)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = reason.replace(warehouse.sqlalchemy_url, warehouse.display_url)
+        if warehouse.url.password:
+            reason = reason.replace(str(warehouse.url.password), "***")
+        message = f"cannot connect to the warehouse {warehouse.display_url}: {reason}"
+        if any(marker in reason.lower() for marker in TRANSIENT_CONNECTION_ERRORS):
+            raise WarehouseUnavailable(message) from None
+        raise WarehouseUnreachable(message) from None
+    finally:
+        engine.dispose()
 
 
 def duckdb_memory_limit() -> str:

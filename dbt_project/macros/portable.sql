@@ -88,3 +88,31 @@
 {% macro spark__percentile(expr, p) -%}
     percentile({{ expr }}, {{ p }})
 {%- endmacro %}
+
+{#- A double-precision floating-point type (`float` is 4 bytes on DuckDB). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'leadflow')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
+{#- Spark's versions of the helpers above (dbt's own macros on Spark: macros/spark.sql). -#}
+
+{% macro spark__latest_non_null(column, order_by) -%}
+    max_by({{ column }}, struct({{ order_by | join(', ') }})) filter (where {{ column }} is not null)
+{%- endmacro %}
+
+{% macro spark__earliest_non_null(column, order_by) -%}
+    min_by({{ column }}, struct({{ order_by | join(', ') }})) filter (where {{ column }} is not null)
+{%- endmacro %}
+
+{#- Java regular expressions: POSIX classes are written \p{Space} and \p{Punct} (ASCII). -#}
+{% macro spark__padded_words(column) -%}
+    (' ' || trim(regexp_replace(lower({{ column }}), '[\\p{Space}\\p{Punct}]+', ' ')) || ' ')
+{%- endmacro %}

@@ -3,8 +3,11 @@
     passed. Within a cycle:
     - mql_at: the first MQL signal of the cycle (int_lead_mql_signals);
     - the cycle's sales decision: the first rejection dated in the cycle (not before the
-      lead's first capture), or the first acceptance dated on or after the MQL day (a same-day acceptance before the signal is an allowed skip); an
-      acceptance with no MQL that day is not counted (marts.stage_skips flags it);
+      lead's first capture), or the first acceptance dated on or after the MQL day and not
+      before the lead was profiled (a same-day acceptance before the signal is an allowed
+      skip of the MQL tier only: the MQL day can be the day the lead was profiled, and an
+      acceptance before that moment found a name, not a profiled lead); an acceptance with
+      no MQL that day, or before profiling, is not counted (marts.stage_skips flags it);
     - sal_at: the acceptance; disqualified_at: the rejection (an MQL rejected before its
       signal is not an MQL in that cycle);
     - sql_at: for an SAL, the moment the last of acceptance, the framework's required
@@ -37,6 +40,7 @@ leads as (
         lead_id,
         tier as icp_tier,
         name_at,
+        profiled_at,
         coalesce(can_contact, false) as can_contact
     from {{ ref('int_leads_engaged') }}
 
@@ -157,6 +161,8 @@ cycle_{{ k }}_decision as (
         mql.lead_id,
         min(decisions.decision_rank) as decision_rank
     from cycle_{{ k }}_mql as mql
+    inner join leads
+        on mql.lead_id = leads.lead_id
     inner join decisions
         on mql.lead_id = decisions.lead_id
     where
@@ -166,7 +172,13 @@ cycle_{{ k }}_decision as (
         and decisions.decided_at >= mql.started_at
         and (
             decisions.decision = 'rejected'
-            or (mql.mql_at is not null and cast(decisions.decided_at as date) >= cast(mql.mql_at as date))
+            or (
+                mql.mql_at is not null
+                and cast(decisions.decided_at as date) >= cast(mql.mql_at as date)
+                -- the same-day skip covers the MQL signal only: an acceptance before the
+                -- lead was profiled is no SAL, even on the day it was profiled
+                and decisions.decided_at >= leads.profiled_at
+            )
         )
         -- a decision after the MQL could have stalled and been recycled belongs to a later cycle
         and (

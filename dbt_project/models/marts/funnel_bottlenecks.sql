@@ -49,9 +49,9 @@ final as (
         lead_id,
         company_name,
         entered_tier_at,
-        cast(days_in_tier as double precision) as days_in_tier,
+        cast(days_in_tier as {{ type_double() }}) as days_in_tier,
         p90_days,
-        cast(threshold_days as double precision) as threshold_days,
+        cast(threshold_days as {{ type_double() }}) as threshold_days,
         cast(row_number() over (partition by tier order by days_in_tier desc, lead_id asc) as {{ dbt.type_bigint() }})
             as oldest_rank
     from waiting

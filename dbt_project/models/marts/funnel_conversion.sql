@@ -102,7 +102,7 @@ final as (
         grouped.dimension_value,
         cast(grouped.entered as {{ dbt.type_bigint() }}) as entered,
         cast(grouped.converted as {{ dbt.type_bigint() }}) as converted,
-        cast(grouped.converted as double precision) / grouped.entered as conversion_rate,
+        cast(grouped.converted as {{ type_double() }}) / grouped.entered as conversion_rate,
         case
             when grouped.cohort_month is null
                 then null

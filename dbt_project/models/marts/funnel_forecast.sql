@@ -43,13 +43,13 @@ final as (
         group_order,
         current_count,
         cast(history_count as {{ dbt.type_bigint() }}) as history_count,
-        cast(win_probability as double precision) as win_probability,
-        cast(expected_closes as double precision) as expected_closes,
-        cast(case when expected_closes - margin < 0 then 0 else expected_closes - margin end as double precision)
+        cast(win_probability as {{ type_double() }}) as win_probability,
+        cast(expected_closes as {{ type_double() }}) as expected_closes,
+        cast(case when expected_closes - margin < 0 then 0 else expected_closes - margin end as {{ type_double() }})
             as expected_closes_low,
         cast(
             case when expected_closes + margin > current_count then current_count else expected_closes + margin end
-            as double precision
+            as {{ type_double() }}
         ) as expected_closes_high
     from expected
 

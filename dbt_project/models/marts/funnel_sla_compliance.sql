@@ -36,7 +36,7 @@ final as (
         cast(mqls as {{ dbt.type_bigint() }}) as mqls,
         cast(mqls - breaches as {{ dbt.type_bigint() }}) as contacted_within_sla,
         cast(breaches as {{ dbt.type_bigint() }}) as breaches,
-        cast(mqls - breaches as double precision) / mqls as compliance_rate
+        cast(mqls - breaches as {{ type_double() }}) / mqls as compliance_rate
     from monthly
 
 )

@@ -61,9 +61,9 @@ final as (
         tier,
         cohort_month,
         cast(stays as {{ dbt.type_bigint() }}) as stays,
-        cast(median_days as double precision) as median_days,
-        cast(p90_days as double precision) as p90_days,
-        cast(mean_days as double precision) as mean_days
+        cast(median_days as {{ type_double() }}) as median_days,
+        cast(p90_days as {{ type_double() }}) as p90_days,
+        cast(mean_days as {{ type_double() }}) as mean_days
     from grouped
 
 )

@@ -45,18 +45,18 @@ final as (
         currency,
         cast(opportunities as {{ dbt.type_bigint() }}) as opportunities,
         cast(open_opportunities as {{ dbt.type_bigint() }}) as open_opportunities,
-        cast(open_amount as double precision) as open_amount,
+        cast(open_amount as {{ type_double() }}) as open_amount,
         cast(closed as {{ dbt.type_bigint() }}) as closed,
         cast(won as {{ dbt.type_bigint() }}) as won,
-        case when closed > 0 then cast(won as double precision) / closed end as win_rate,
-        cast(avg_won_amount as double precision) as avg_won_amount,
-        cast(avg_sales_cycle_days as double precision) as avg_sales_cycle_days,
-        cast(median_days_capture_to_sql as double precision) as median_days_capture_to_sql,
-        cast(mean_days_capture_to_sql as double precision) as mean_days_capture_to_sql,
-        cast(mean_days_capture_to_won as double precision) as mean_days_capture_to_won,
+        case when closed > 0 then cast(won as {{ type_double() }}) / closed end as win_rate,
+        cast(avg_won_amount as {{ type_double() }}) as avg_won_amount,
+        cast(avg_sales_cycle_days as {{ type_double() }}) as avg_sales_cycle_days,
+        cast(median_days_capture_to_sql as {{ type_double() }}) as median_days_capture_to_sql,
+        cast(mean_days_capture_to_sql as {{ type_double() }}) as mean_days_capture_to_sql,
+        cast(mean_days_capture_to_won as {{ type_double() }}) as mean_days_capture_to_won,
         case
             when closed > 0 and avg_sales_cycle_days > 0
-                then open_opportunities * (cast(won as double precision) / closed) * avg_won_amount / avg_sales_cycle_days
+                then open_opportunities * (cast(won as {{ type_double() }}) / closed) * avg_won_amount / avg_sales_cycle_days
         end as pipeline_velocity_per_day
     from per_currency
 

@@ -123,7 +123,7 @@ final as (
         cast(decided_count as {{ dbt.type_bigint() }}) as decided_count,
         cast(coalesce(won_count, 0) as {{ dbt.type_bigint() }}) as won_count,
         case
-            when decided_count > 0 then cast(coalesce(won_count, 0) as double precision) / decided_count
+            when decided_count > 0 then cast(coalesce(won_count, 0) as {{ type_double() }}) / decided_count
         end as win_probability
     from unioned
 

@@ -66,7 +66,7 @@ final as (
         cast(opportunities as {{ dbt.type_bigint() }}) as opportunities,
         cast(closed as {{ dbt.type_bigint() }}) as closed,
         cast(won as {{ dbt.type_bigint() }}) as won,
-        case when closed > 0 then cast(won as double precision) / closed end as win_rate
+        case when closed > 0 then cast(won as {{ type_double() }}) / closed end as win_rate
     from grouped
 
 )

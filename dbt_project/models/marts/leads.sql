@@ -72,7 +72,7 @@ final as (
         lead_country_code as country_code,
         industry_as_exported as industry,
         cast(employees as {{ dbt.type_bigint() }}) as employees,
-        cast(annual_revenue_usd as double precision) as annual_revenue_usd,
+        cast(annual_revenue_usd as {{ type_double() }}) as annual_revenue_usd,
         has_consent,
         cast(fit_score as {{ dbt.type_int() }}) as fit_score,
         fit_reason,

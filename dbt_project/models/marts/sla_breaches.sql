@@ -53,8 +53,8 @@ final as (
         measured.mql_reason,
         measured.first_contacted_at,
         measured.sales_rep,
-        cast(measured.minutes_waited / 60.0 as double precision) as hours_to_first_contact,
-        cast({{ q.sla_first_contact_hours }} as double precision) as sla_hours,
+        cast(measured.minutes_waited / 60.0 as {{ type_double() }}) as hours_to_first_contact,
+        cast({{ q.sla_first_contact_hours }} as {{ type_double() }}) as sla_hours,
         case when measured.first_contacted_at is null then 'not_contacted' else 'late' end as breach_status,
         measured.as_of_at
     from measured

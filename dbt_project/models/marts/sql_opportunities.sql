@@ -82,7 +82,7 @@ final as (
         joined.sql_at,
         joined.created_at,
         cast(joined.created_at as date) as created_date,
-        cast(joined.amount as double precision) as amount,
+        cast(joined.amount as {{ type_double() }}) as amount,
         joined.currency,
         joined.expected_close_date,
         joined.stage,

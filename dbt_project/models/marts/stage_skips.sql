@@ -1,8 +1,9 @@
 {#- Records of a later stage for a lead that had not met an earlier tier's criteria, and
     allowed skips. A lead may skip a tier only when it meets that tier's criteria too (an
     acceptance on the day of a hand-raise, before the signal's time: counted). Everything
-    else is flagged here and not counted: an acceptance of a lead that was not an MQL, a
-    decision dated before the lead was first captured, an
+    else is flagged here and not counted: an acceptance of a lead that was not an MQL (or
+    not yet profiled, even on the day it was), a decision dated before the lead was first
+    captured, an
     opportunity for a lead never accepted or whose qualification criteria are not confirmed,
     an opportunity with no amount or close date, and records that match no lead. -#}
 
@@ -99,6 +100,10 @@ flagged_acceptances as (
             when min(leads.tier) = 'disqualified' then 'accepted, but the lead is disqualified: ' || min(leads.tier_reason)
             when min(leads.tier) = 'name' then 'accepted, but the lead is not profiled: ' || min(leads.tier_reason)
             when not bool_or(leads.can_contact) then 'accepted, but the lead may not be contacted: ' || min(leads.mql_blocked_reason)
+            when unused.decided_at < min(leads.profiled_at)
+                then
+                    'accepted before the lead was profiled ('
+                    || cast(min(leads.profiled_at) as {{ dbt.type_string() }}) || ')'
             else 'accepted, but the lead was not an MQL on that day'
         end as detail
     from unused_decisions as unused
