@@ -216,7 +216,7 @@ def test_changing_a_contracted_column_type_fails_the_build(sample_run, tmp_path)
     model = project / "models" / "marts" / "sql_opportunities.sql"
     text = model.read_text(encoding="utf-8")
     changed = text.replace(
-        "cast(joined.amount as double precision) as amount",
+        "cast(joined.amount as {{ type_double() }}) as amount",
         "cast(joined.amount as {{ dbt.type_string() }}) as amount",
     )
     assert changed != text
