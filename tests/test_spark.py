@@ -28,7 +28,7 @@ def _require_spark() -> None:
         return
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason)
-    pytest.skip(reason)
+    pytest.skip(reason)  # outside CI a machine without Java or pyspark skips, saying why
 
 
 def _comparison(**changes) -> SparkComparison:
