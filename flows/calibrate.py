@@ -11,7 +11,11 @@ No leakage, honest evaluation:
 - each lead has a cut-off: midnight UTC starting the day ``feature_days`` after its capture
   day. Features use only facts dated before it: events of earlier days, and ICP attributes
   whose first record came before it;
-- the outcome (first SQL, or first won opportunity) counts only when it happens at or after
+- the outcome is sales' own fact: the lead's first qualifying opportunity (amount > 0 and an
+  expected close date, the sales side of an SQL), or its first won opportunity. Not the SQL
+  tier: a lead that sales qualified before the configuration in use made it an MQL never
+  enters that tier, so tier labels would teach the model the configuration in use;
+- the outcome counts only when it happens at or after
   the cut-off and before ``horizon_days`` after capture; leads whose outcome came before the
   cut-off are left out (counted in the report), and so are leads whose horizon has not ended
   by the latest fact in the warehouse;
@@ -47,8 +51,12 @@ from flows.warehouse import make_engine, table_exists
 
 PROFILE_TABLE = ("intermediate", "int_leads_profiled")
 POINTS_TABLE = ("intermediate", "int_lead_rule_points_daily")
-ENTRIES_TABLE = ("marts", "funnel_tier_entries")
+OPPORTUNITIES_TABLE = ("intermediate", "int_opportunities_attributed")
 DECILES = 10
+OUTCOMES = {
+    "sql": "a qualifying opportunity (amount > 0, expected close date), sales' side of an SQL",
+    "won": "a won opportunity",
+}
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,14 @@ class Calibration:
 
 def read_leads(conn: sa.Connection, settings: CalibrationSettings) -> pd.DataFrame:
     """One row per lead: capture time, ICP attributes with when each was first known, outcome."""
-    tier = settings.outcome
+    # The outcome is sales' own fact, not a tier: a lead that sales qualified before the
+    # configuration in use made it an MQL never enters the SQL tier, and labels taken from
+    # the tiers would teach the model the configuration in use.
+    outcome = (
+        "min(created_at) as outcome_at from {t} where is_qualifying"
+        if settings.outcome == "sql"
+        else "min(closed_at) as outcome_at from {t} where is_won"
+    ).format(t=f"{OPPORTUNITIES_TABLE[0]}.{OPPORTUNITIES_TABLE[1]}")
     sql = f"""
         select
             p.lead_id, p.first_captured_at as captured_at, p.disqualification_reason,
@@ -116,9 +131,7 @@ def read_leads(conn: sa.Connection, settings: CalibrationSettings) -> pd.DataFra
             o.outcome_at
         from {PROFILE_TABLE[0]}.{PROFILE_TABLE[1]} as p
         left join (
-            select lead_id, min(entered_at) as outcome_at
-            from {ENTRIES_TABLE[0]}.{ENTRIES_TABLE[1]}
-            where tier = '{tier}'
+            select lead_id, {outcome} and lead_id is not null
             group by lead_id
         ) as o
             on p.lead_id = o.lead_id
@@ -184,11 +197,14 @@ def read_rule_counts(
 
 def data_end(conn: sa.Connection) -> pd.Timestamp:
     """The latest fact in the warehouse: the end of every observation window."""
+    profiles, points, opportunities = (
+        ".".join(table) for table in (PROFILE_TABLE, POINTS_TABLE, OPPORTUNITIES_TABLE)
+    )
     latest = conn.execute(
         sa.text(
-            f"select max(first_captured_at) from {PROFILE_TABLE[0]}.{PROFILE_TABLE[1]} "
-            f"union all select max(entered_at) from {ENTRIES_TABLE[0]}.{ENTRIES_TABLE[1]} "
-            f"union all select max(last_occurred_at) from {POINTS_TABLE[0]}.{POINTS_TABLE[1]}"
+            f"select max(first_captured_at) from {profiles} "
+            f"union all select max(updated_at) from {opportunities} "
+            f"union all select max(last_occurred_at) from {points}"
         )
     ).scalars()
     found = [pd.Timestamp(v) for v in latest if v is not None]
@@ -543,7 +559,7 @@ def calibrate(
     icp, scoring = load_icp(folder), load_scoring(folder)
     warehouse = Warehouse.from_env(warehouse_url)
     engine = make_engine(warehouse)
-    for schema, table in (PROFILE_TABLE, POINTS_TABLE, ENTRIES_TABLE):
+    for schema, table in (PROFILE_TABLE, POINTS_TABLE, OPPORTUNITIES_TABLE):
         if not table_exists(engine, schema, table):
             raise ConfigurationError(
                 f"{schema}.{table} does not exist in {warehouse.display_url}: "
@@ -793,7 +809,8 @@ def _header(kind: str, result: Calibration) -> str:
             "# the file in config/ (see README: For marketing: calibrate and backtest).",
             f"# Learned from {ev['training_leads']:,} leads captured before "
             f"{ev['split_at'][:10]} ({ev['training_outcomes']:,} cut-offs followed by "
-            f"{s.outcome.upper()} within {s.horizon_days} days),",
+            f"{'a won' if s.outcome == 'won' else 'a qualifying'} opportunity within "
+            f"{s.horizon_days} days),",
             f"# facts dated before each cut-off only; checked on "
             f"{ev['evaluation_leads']:,} newer leads (AUC {_num(ev['auc_calibrated_points'])},"
             f" points in use {_num(ev['auc_points_in_use'])}).",
@@ -839,7 +856,7 @@ def render_report(result: Calibration) -> str:
         "# Calibration report",
         "",
         *warning,
-        f"Outcome: reached {s.outcome.upper()}. Each lead is looked at on {s.snapshots} cut-offs "
+        f"Outcome: {OUTCOMES[s.outcome]}. Each lead is looked at on {s.snapshots} cut-offs "
         f"(midnight UTC, {', '.join(str(d) for d in s.offsets())} days after its capture day): "
         "features are the ICP attributes known before the cut-off and the events of each "
         "scoring rule in the scoring window before it; the label says whether the outcome came "

@@ -153,7 +153,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Write generated landing files."""
     from flows.generate import generate
 
-    summary = generate(leads=args.leads, seed=args.seed, out=Path(args.out))
+    summary = generate(
+        leads=args.leads, seed=args.seed, out=Path(args.out), follow_up=args.follow_up
+    )
     print(json.dumps(summary, default=str, indent=2))
     return 0
 
@@ -527,6 +529,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--leads", type=int, default=2500, help="distinct people (default 2500)")
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument("--out", required=True, help="folder to write")
+    gen.add_argument(
+        "--follow-up", type=float, default=0.0, metavar="SHARE",
+        help="share of the leads without a hand-raise that sales development also calls and "
+        "decides on (0..1, default 0: sales works the hand-raisers only, as in the sample)",
+    )  # fmt: skip
     gen.set_defaults(func=cmd_generate)
 
     report = sub.add_parser(
@@ -581,7 +588,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument(
         "--horizon-days", type=int, default=60, help="outcome within days of capture (default 60)"
     )
-    cal.add_argument("--outcome", choices=("sql", "won"), default="sql", help="default sql")
+    cal.add_argument(
+        "--outcome", choices=("sql", "won"), default="sql",
+        help="sql: a qualifying opportunity (amount and close date); won: a won one (default sql)",
+    )  # fmt: skip
     cal.add_argument(
         "--evaluation-share",
         type=float,

@@ -575,6 +575,10 @@ WRITE_BATCH = 40_000  # page views serialised at a time
 # Sales works the inbound hand-raises (forms 3-5); a rejected lead may come back later
 # through the chat; accepted ones get discovery calls and sometimes an opportunity.
 DIRECT_TO_SALES = 0.12  # hand-raisers routed to sales before enrichment
+# Optional outbound follow-up (``generate(follow_up=...)``): sales development calls this share
+# of the leads that never raised a hand, this many days after the CRM routed them to sales
+# (their first record, or their company's enrichment when that came later).
+FOLLOW_UP_DAYS = (2, 15)
 HAND_RAISES = (3, 4, 5)  # FORMS indices: Demo request, Pricing request, Contact sales
 REPS = [
     "Lucía Ortega", "Javier Molina", "Oliver Bennett", "Charlotte Hayes", "Ethan Brooks",
@@ -1372,8 +1376,16 @@ class _Views:
 
 
 class _Generator:
-    def __init__(self, seed: int, comp: _Companies, period: _Period, writers: _Writers) -> None:
+    def __init__(
+        self,
+        seed: int,
+        comp: _Companies,
+        period: _Period,
+        writers: _Writers,
+        follow_up: float = 0.0,
+    ) -> None:
         self.seed = seed
+        self.follow_up = follow_up
         self.comp = comp
         self.period = period
         self.w = writers
@@ -1630,7 +1642,7 @@ class _Generator:
 
         converted = r.random(n) < 0.5 * prop
         # Sales has its own random stream too: every other export is independent of it.
-        self._sales(_rng(self.seed, 5, k), p, vis, forms, converted)
+        self._sales(_rng(self.seed, 5, k), p, vis, forms, converted, first_seen)
         src_names = [
             ",".join(s for s, f in zip(SOURCES, row, strict=True) if f)
             for row in np.column_stack([flags[:, :2], wflags.any(axis=1), flags[:, 3:]])
@@ -1956,6 +1968,7 @@ class _Generator:
         vis: _Visitors,
         forms: _FormRows,
         converted: np.ndarray,
+        first_seen: np.ndarray,
     ) -> None:
         """Sales' side of the chunk's hand-raisers, from its own random stream ``rs``.
 
@@ -1966,7 +1979,9 @@ class _Generator:
         (some a follow-up), and, the keener and the more criteria confirmed, an
         opportunity that the month-end snapshots follow to its close: won when the person
         converted (truth), lost otherwise. A few hand-raisers sales never worked still get
-        an opportunity. Chats always come after a person's first hand-raise form.
+        an opportunity. Chats always come after a person's first hand-raise form. With
+        ``follow_up`` > 0, sales development also calls that share of the other leads
+        (``_follow_ups``), decided and worked as the hand-raisers are.
         """
         per = self.period
         n = len(p.ids)
@@ -1990,6 +2005,10 @@ class _Generator:
         c = p.comp[raiser]
         known = np.where(c >= 0, self.comp.as_of[np.maximum(c, 0)], 0)
         known = np.where((c >= 0) & self.comp.enriched[np.maximum(c, 0)], known, 0)
+        c_all = p.comp
+        enriched_at = np.where(
+            self.comp.enriched[np.maximum(c_all, 0)], self.comp.as_of[np.maximum(c_all, 0)], 0
+        )
         direct = rs.random(m) < DIRECT_TO_SALES
         routed = np.where(direct, h1[raiser], np.maximum(h1[raiser], known))
         contacted = routed + delay.astype(np.int64)
@@ -2003,6 +2022,16 @@ class _Generator:
         done = np.flatnonzero(worked & (decided < per.t1))
         d_person, d_contacted = raiser[done], contacted[done]
         d_decided, d_reason = decided[done], reason[done]
+        if self.follow_up > 0:
+            routed_at = np.maximum(first_seen, np.where(c_all >= 0, enriched_at, 0))
+            f_person, f_contacted, f_decided = self._follow_ups(p, routed_at, h1 == big)
+            for i in f_person:
+                reps = REPS_OF.get(p.country[i], OTHER_REPS)
+                rep[i] = reps[_h64(p.email[i]) % len(reps)]
+            d_person, d_contacted = np.r_[d_person, f_person], np.r_[d_contacted, f_contacted]
+            d_decided = np.r_[d_decided, f_decided]
+            d_reason = np.r_[d_reason, self._outcome(rs, p, seg, f_person)]
+            done = np.arange(len(d_person))
 
         # 2. Returners: rejected for a business reason, back through the chat much later.
         recyclable = (d_reason >= 0) & (d_reason <= 4)
@@ -2053,6 +2082,24 @@ class _Generator:
             rs, p, vis, np.r_[r_person, extra[ok]], np.r_[chat_ts, e_ts[ok]],
             np.r_[r_intent, e_intent[ok]], np.arange(k + int(ok.sum())) < k,
         )  # fmt: skip
+
+    def _follow_ups(
+        self, p: _People, routed_at: np.ndarray, silent: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Outbound follow-up of leads that never raised a hand (``silent``): each is called
+        with probability ``follow_up``, ``FOLLOW_UP_DAYS`` after it was routed to sales, and
+        decided within a few days. From a random stream of its own, so the other exports do
+        not change with it. Returns person, first contact and decision times in the period."""
+        per = self.period
+        rf = _rng(self.seed, 6, p.chunk)
+        cand = np.flatnonzero(silent & (routed_at < per.t1))
+        called = cand[rf.random(len(cand)) < self.follow_up]
+        m = len(called)
+        lo, hi = FOLLOW_UP_DAYS
+        contacted = _daytime(rf, routed_at[called] + rf.integers(lo, hi, m) * DAY, 1.0)
+        decided = contacted + rf.integers(600, 3 * DAY, m)
+        keep = decided < per.t1
+        return called[keep], contacted[keep], decided[keep]
 
     def _outcome(
         self, rs: np.random.Generator, p: _People, seg: np.ndarray, person: np.ndarray
@@ -2890,6 +2937,7 @@ def generate(
     start: date = date(2026, 1, 1),
     months: int = 10,
     web_format: str = "jsonl",
+    follow_up: float = 0.0,
 ) -> dict:
     """Write a synthetic landing folder under ``out`` and return what was written.
 
@@ -2897,13 +2945,17 @@ def generate(
     assumed; the day is ignored). The same arguments always give byte-identical files.
     ``web_format`` is how the website activity is exported: ``"jsonl"`` (the CDP's nested
     JSON lines) or ``"parquet"`` (the same events, flat, for large benchmark runs); the
-    events are the same either way.
+    events are the same either way. ``follow_up`` (0 to 1, default 0 as in the sample) is the
+    share of the leads that never raised a hand whom sales development also calls and
+    decides on, as it does the hand-raisers; the other exports do not change with it.
     Returns ``{"files": {relative path: data rows}, "people": int, "companies": int}``;
     ``companies`` counts the generated companies (those without enrichment included,
     universities and competitors excluded).
     """
     if leads < 1 or months < 1 or seed < 0:
         raise ValueError("leads and months must be positive and seed non-negative")
+    if not 0.0 <= follow_up <= 1.0:
+        raise ValueError(f"follow_up must be within 0..1, not {follow_up}")
     if web_format not in ("jsonl", "parquet"):
         raise ValueError(f"web_format must be 'jsonl' or 'parquet', not {web_format!r}")
     start = date(start.year, start.month, 1)
@@ -2916,7 +2968,7 @@ def generate(
     firmo_rows = _write_companies(comp, out / "firmographics" / "companies.parquet")
     writers = _Writers(out, period, web_format)
     try:
-        gen = _Generator(seed, comp, period, writers)
+        gen = _Generator(seed, comp, period, writers, follow_up)
         for k, base in enumerate(range(0, leads, CHUNK)):
             gen.chunk(k, base, min(CHUNK, leads - base))
             pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages

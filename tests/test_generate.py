@@ -796,3 +796,39 @@ def test_profile_timestamp_formats_parse_generated_values(
         tries = ", ".join(f"try_strptime(?, '{f}')" for f in profiles[name]["timestamp_formats"])
         n = len(profiles[name]["timestamp_formats"])
         assert con.execute(f"select coalesce({tries})", [value] * n).fetchone()[0] is not None
+
+
+def test_follow_up_calls_leads_that_never_raised_a_hand(
+    small: tuple[Path, dict], tmp_path: Path
+) -> None:
+    """``follow_up`` adds sales decisions (and what follows them) on leads without a
+    hand-raise; every export other than sales' stays byte for byte the same."""
+    generate(leads=300, seed=7, out=tmp_path, follow_up=1.0)
+    base, more = files_of(small[0]), files_of(tmp_path)
+    assert base.keys() == more.keys()
+    changed = {name for name in base if base[name] != more[name]}
+    assert changed and all(name.startswith(("crm/", "salesforce/", "chat/")) for name in changed), (
+        changed
+    )
+
+    def decided(files: dict[str, bytes]) -> set[str]:
+        emails = set()
+        for name, data in files.items():
+            if fnmatch(name, "crm/lead_decisions_*.csv"):
+                rows = csv.DictReader(io.StringIO(data.decode("utf-8")))
+                emails |= {row["Lead Email"].strip().lower() for row in rows}
+        return emails
+
+    truth = pq.read_table(tmp_path / "_truth" / "people.parquet").to_pylist()
+    raised = set()
+    for name, data in base.items():
+        if fnmatch(name, "forms/web_form_submissions_*.csv"):
+            for row in csv.DictReader(io.StringIO(data.decode("utf-8"))):
+                if row["Form"] in ("Demo request", "Pricing request", "Contact sales"):
+                    raised.add(row["Email"].strip().lower())
+    people = {p["email"] for p in truth}
+    called = decided(more) - decided(base)
+    assert len(called & people) > 0.5 * len(people - raised - decided(base))
+    assert not called & raised
+    with pytest.raises(ValueError, match="follow_up"):
+        generate(leads=10, seed=7, out=tmp_path / "bad", follow_up=1.5)
