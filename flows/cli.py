@@ -94,7 +94,9 @@ def _warehouse_from_args(args: argparse.Namespace) -> Iterator[None]:
     """Hand --warehouse-url to the flow through the environment, not as a flow parameter:
     Prefect stores a run's parameters (and shows them in its UI), and the URL may hold a
     password."""
-    url, args.warehouse_url = args.warehouse_url, None
+    url = getattr(args, "warehouse_url", None)
+    if hasattr(args, "warehouse_url"):
+        args.warehouse_url = None
     saved = os.environ.get(WAREHOUSE_ENV)
     if url:
         os.environ[WAREHOUSE_ENV] = url
@@ -109,11 +111,6 @@ def _warehouse_from_args(args: argparse.Namespace) -> Iterator[None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the qualify flow."""
-    with _warehouse_from_args(args):
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     if args.quiet or args.json:  # --json: stdout holds only the JSON document
         _quiet_logs()
     listener = _progress_listener(args)
@@ -262,11 +259,6 @@ def _tier_rank(tier: str) -> int:
 
 def cmd_recycle(args: argparse.Namespace) -> int:
     """List the nurture leads whose recycle date has come."""
-    with _warehouse_from_args(args):
-        return _recycle(args)
-
-
-def _recycle(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from flows.lock import WarehouseBusy
@@ -391,35 +383,50 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_warehouse_options(
+    parser: argparse.ArgumentParser,
+    config: str | None = "configuration folder",
+    lock: bool = False,
+    mappings: bool = False,
+) -> None:
+    """The options commands share: the warehouse, and as asked the configuration folder
+    (``config``: its help, None for none), the column mappings and the lock wait. main()
+    hands --warehouse-url to the command through the environment."""
+    parser.add_argument(
+        "--warehouse-url",
+        help="SQLAlchemy URL of the warehouse (default: $LEADFLOW_WAREHOUSE_URL, "
+        "else duckdb:///warehouse/leadflow.duckdb)",
+    )
+    if config:
+        parser.add_argument(
+            "--config", help=f"{config} (default: $LEADFLOW_CONFIG_DIR, else config/)"
+        )
+    if mappings:
+        parser.add_argument(
+            "--mappings", help="column-mapping profiles folder (default: sources/mappings)"
+        )
+    if lock:
+        parser.add_argument(
+            "--lock-timeout",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="wait this long for another run on the same warehouse to finish "
+            "(default 0: refuse at once, exit code 3)",
+        )
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``backfill`` share."""
     parser.add_argument(
         "--sources",
         help="landing folder: a local path or an fsspec URL (default: sources/sample)",
     )
-    parser.add_argument(
-        "--warehouse-url",
-        help="SQLAlchemy URL of the warehouse (default: $LEADFLOW_WAREHOUSE_URL, "
-        "else duckdb:///warehouse/leadflow.duckdb)",
-    )
-    parser.add_argument(
-        "--config", help="configuration folder (default: $LEADFLOW_CONFIG_DIR, else config/)"
-    )
-    parser.add_argument(
-        "--mappings", help="column-mapping profiles folder (default: sources/mappings)"
-    )
+    _add_warehouse_options(parser, lock=True, mappings=True)
     parser.add_argument(
         "--full-refresh",
         action="store_true",
         help="rebuild every incremental dbt model from raw (already loaded files stay loaded)",
-    )
-    parser.add_argument(
-        "--lock-timeout",
-        type=float,
-        default=0,
-        metavar="SECONDS",
-        help="wait this long for another run on the same warehouse to finish "
-        "(default 0: refuse at once, exit code 3)",
     )
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
     parser.add_argument(
@@ -470,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument(
         "query", help='the SQL to run, e.g. "select tier, count(*) from marts.leads group by 1"'
     )
-    sql.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    _add_warehouse_options(sql, config=None)
     sql.add_argument("--max-rows", type=int, help="rows to print (default 40; with --csv: all)")
     sql.add_argument(
         "--csv",
@@ -488,14 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
         "recycle_after has come, that may be contacted and have cycles left.",
     )
     recycle.add_argument("--as-of", help="the day the list is for (YYYY-MM-DD; default: now)")
-    recycle.add_argument(
-        "--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)"
-    )
-    recycle.add_argument("--config", help="configuration folder (default: config/)")
-    recycle.add_argument(
-        "--lock-timeout", type=float, default=0, metavar="SECONDS",
-        help="wait this long for a run holding the warehouse (default 0: refuse, exit code 3)",
-    )  # fmt: skip
+    _add_warehouse_options(recycle, lock=True)
     recycle.add_argument("--json", action="store_true", help="print the summary as JSON")
     recycle.set_defaults(func=cmd_recycle)
 
@@ -510,13 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--reason", default="erasure request", help="why (kept in ops.suppressions)"
     )
-    forget.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
-    forget.add_argument("--config", help="configuration folder (default: config/)")
-    forget.add_argument("--mappings", help="column-mapping profiles folder")
-    forget.add_argument(
-        "--lock-timeout", type=float, default=0, metavar="SECONDS",
-        help="wait this long for a run on the same warehouse to finish (default 0)",
-    )  # fmt: skip
+    _add_warehouse_options(forget, lock=True, mappings=True)
     forget.add_argument("--json", action="store_true", help="print what was erased as JSON")
     forget.add_argument("--quiet", action="store_true", help="print only the final summary")
     forget.set_defaults(func=cmd_forget)
@@ -541,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the funnel report as one self-contained HTML file",
         description="Write the funnel report (charts and tables, opens offline) from marts.",
     )
-    report.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
+    _add_warehouse_options(report, config=None)
     report.add_argument(
         "--out", default="reports/funnel.html", help="file to write (default reports/funnel.html)"
     )
@@ -555,10 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tier and every model's row count with the warehouse (audit schema by default). "
         "Exit code 1 when the build fails or the results differ.",
     )
-    spark.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
-    spark.add_argument(
-        "--config", help="configuration folder (default: $LEADFLOW_CONFIG_DIR, else config/)"
-    )
+    _add_warehouse_options(spark)
     spark.add_argument(
         "--work-dir",
         help="folder for the Parquet copy and Spark's tables (default: a temporary one)",
@@ -579,8 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a logistic regression on leads whose outcome is known (older cohorts), "
         "check it on newer ones, and write icp.yml, scoring.yml and a report to --out.",
     )
-    cal.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
-    cal.add_argument("--config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR)")
+    _add_warehouse_options(cal, config="configuration in use")
     cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
     cal.add_argument(
         "--feature-days", type=int, default=7, help="cut-off: days after capture (default 7)"
@@ -616,10 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument(
         "--base-config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR, else config/)"
     )
-    bt.add_argument("--warehouse-url", help="SQLAlchemy URL (default: $LEADFLOW_WAREHOUSE_URL)")
-    bt.add_argument(
-        "--lock-timeout", type=float, default=0, metavar="SECONDS", help="wait for a running run"
-    )
+    _add_warehouse_options(bt, config=None, lock=True)
     bt.add_argument(
         "--match-mql-volume",
         action="store_true",
@@ -636,7 +623,8 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_defaults()
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _warehouse_from_args(args):
+            return args.func(args)
     except ConfigurationError as exc:
         print(f"leadflow: configuration error: {exc}", file=sys.stderr)
         return 2

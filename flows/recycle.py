@@ -60,9 +60,14 @@ def parse_as_of(as_of: str | None) -> datetime:
         raise ConfigurationError(f"--as-of {as_of!r}: {exc} (expected YYYY-MM-DD)") from None
 
 
+def clock_literal(as_of: datetime) -> str:
+    """``as_of`` as a SQL timestamp literal (built from a datetime, never from user text)."""
+    return f"cast('{as_of.isoformat(sep=' ')}' as timestamp)"
+
+
 def due_condition(as_of: datetime, max_cycles: int) -> str:
     """SQL condition on ``marts.leads``: in nurture, waiting time over, contactable, cycles left."""
-    clock = f"cast('{as_of.isoformat(sep=' ')}' as timestamp)"  # from a datetime, not user text
+    clock = clock_literal(as_of)
     return (
         f"tier = 'nurture' and recycle_after <= {clock} and can_contact "
         f"and cycle < {int(max_cycles)}"
@@ -83,7 +88,7 @@ def list_due(
             f"{MARTS_SCHEMA}.leads does not exist in {summary.warehouse}: run `leadflow run` first"
         )
     condition = due_condition(as_of, max_cycles)
-    clock = f"cast('{as_of.isoformat(sep=' ')}' as timestamp)"
+    clock = clock_literal(as_of)
     table = f"{MARTS_SCHEMA}.{RECYCLE_TABLE}"
     with engine.begin() as conn:
         conn.execute(sa.text(f"drop table if exists {table}"))

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from flows.settings import PROJECT_ROOT
-from tests.conftest import duckdb_url, query
+from tests.conftest import duckdb_url, fresh_postgres_database, query
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -119,20 +119,10 @@ def prefect_env(home: Path, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def prefect_database(postgres_admin_url):
     """A fresh PostgreSQL database for the Prefect server: its asyncpg URL; dropped after."""
-    import psycopg
     from sqlalchemy.engine import make_url
 
-    admin = make_url(postgres_admin_url)
-    name = f"prefect_test_{uuid.uuid4().hex[:10]}"
-    params = dict(host=admin.host, port=admin.port or 5432, user=admin.username,
-                  password=admin.password or None, dbname=admin.database, autocommit=True)  # fmt: skip
-    with psycopg.connect(**params) as con:
-        con.execute(f"create database {name}")
-    try:
-        yield admin.set(drivername="postgresql+asyncpg", database=name)
-    finally:
-        with psycopg.connect(**params) as con:
-            con.execute(f"drop database if exists {name} with (force)")
+    with fresh_postgres_database(postgres_admin_url) as url:
+        yield make_url(url).set(drivername="postgresql+asyncpg")
 
 
 @pytest.fixture(scope="module")
