@@ -248,7 +248,8 @@ def cmd_spark(args: argparse.Namespace) -> int:
     for lead, ours, theirs in result.lead_differences[:20]:
         print(f"lead {lead}: {warehouse.backend} {ours}, spark {theirs}")
     for table, (ours, theirs) in result.table_differences().items():
-        print(f"audit.{table}: {warehouse.backend} {ours} rows, spark {theirs} rows")
+        print(f"{table}: {warehouse.backend} {ours} rows, spark {theirs} rows")
+    print(f"row counts compared: {len(result.rows_spark)} models")
     print("same results" if result.matches else "DIFFERENT results")
     return 0 if result.matches else 1
 
@@ -546,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the models on a local Spark from the warehouse's raw data and compare",
         description="Copy the DuckDB warehouse's raw tables to Parquet, run dbt build on a "
         "local Spark (dbt-spark, method session) and compare leads per tier, every lead's "
-        "tier and every model's row count with the warehouse (audit schema by default). "
+        "tier (audit.leads by default) and every model's row count with the warehouse. "
         "Exit code 1 when the build fails or the results differ.",
     )
     _add_warehouse_options(spark)
@@ -560,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="audit.leads",
         metavar="SCHEMA.TABLE",
         help="table with lead_id and tier to compare lead by lead (default audit.leads); "
-        "row counts are compared for every table Spark built in its schema",
+        "row counts are compared for every model Spark built",
     )
     spark.set_defaults(func=cmd_spark)
 

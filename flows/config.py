@@ -274,10 +274,25 @@ class StallDays(_Strict):
     sal: int = Field(default=90, ge=1)
 
 
+# The dbt project has one model per nurture cycle (int_lead_cycle_1 ... int_lead_cycle_6, see
+# dbt_project/macros/lead_cycles.sql, whose lead_cycle_cap() is the same number).
+MAX_CYCLES_CAP = 6
+
+
 class Recycle(_Strict):
     reasons: list[str] = Field(default_factory=list)
     after_days: int = Field(default=180, ge=1)
-    max_cycles: int = Field(default=4, ge=1, le=20)
+    max_cycles: int = Field(default=4, ge=1)
+
+    @field_validator("max_cycles")
+    @classmethod
+    def _within_cap(cls, value: int) -> int:
+        if value > MAX_CYCLES_CAP:
+            raise ValueError(
+                f"{value} cycles: at most {MAX_CYCLES_CAP}, one dbt model per cycle "
+                f"(int_lead_cycle_1 ... int_lead_cycle_{MAX_CYCLES_CAP})"
+            )
+        return value
 
     @field_validator("reasons")
     @classmethod

@@ -7,8 +7,8 @@ warehouse in a local Spark session and builds the dbt project there:
 2. load: a Spark table per file in the Spark database ``raw`` (Parquet, no copy);
 3. build: ``dbt build`` with the ``spark`` profile output (dbt-spark, ``method: session``,
    which uses the active SparkSession) and the same ``--vars`` as the pipeline;
-4. compare: leads per tier, every lead's tier and every model's row count with the
-   warehouse's ``audit`` schema.
+4. compare: leads per tier, every lead's tier (``audit.leads``) and every model's row count
+   with the warehouse.
 
 Spark runs in local mode on the machine's Java (``LEADFLOW_SPARK_MASTER``, default
 ``local[2]``; ``LEADFLOW_SPARK_DRIVER_MEMORY``, default ``2g``).
@@ -30,6 +30,8 @@ from flows.settings import DBT_PROJECT_DIR, ConfigurationError, Warehouse
 
 RAW_SCHEMA = "raw"
 AUDIT_SCHEMA = "audit"
+# the schemas the dbt project builds (seeds in reference; marts in audit until published)
+MODEL_SCHEMAS = ("reference", "staging", "intermediate", AUDIT_SCHEMA)
 
 
 @dataclass
@@ -46,7 +48,7 @@ class SparkComparison:
     rows_spark: dict[str, int] = field(default_factory=dict)
 
     def table_differences(self) -> dict[str, tuple[int | None, int | None]]:
-        """Models whose row counts differ: name -> (warehouse rows, Spark rows)."""
+        """Models whose row counts differ: ``schema.name`` -> (warehouse rows, Spark rows)."""
         names = set(self.rows_warehouse) | set(self.rows_spark)
         return {
             name: (self.rows_warehouse.get(name), self.rows_spark.get(name))
@@ -188,7 +190,7 @@ def build_on_spark(
     select: str | None = None,
 ) -> DbtOutcome:
     """``dbt build`` of the project on the active SparkSession (profile output ``spark``):
-    seeds, models and data tests.
+    seeds, models, their unit tests and data tests.
 
     ``select`` limits the build (dbt's ``--select``). dbt's artifacts and logs go to
     ``work_dir``, not the project's ``target/``, which the warehouse's publish step reads.
@@ -196,10 +198,6 @@ def build_on_spark(
     args = [
         "build",
         *(["--select", select] if select else []),
-        # the models' unit tests (given / expect rows) run on DuckDB and PostgreSQL; on Spark
-        # their fixtures make the plans of the unrolled cycle model too slow to optimise
-        "--exclude",
-        "resource_type:unit_test",
         "--target-path",
         str(work_dir / "dbt-target"),
         "--log-path",
@@ -215,31 +213,39 @@ def spark_tier_counts(spark: Any, leads: str = f"{AUDIT_SCHEMA}.leads") -> dict[
     return {row["tier"]: int(row["n"]) for row in rows}
 
 
-def _spark_row_counts(spark: Any, schema: str) -> dict[str, int]:
-    tables = [row["tableName"] for row in spark.sql(f"show tables in {schema}").collect()]
-    return {t: spark.table(f"{schema}.{t}").count() for t in tables}
+def _spark_row_counts(spark: Any, schemas: tuple[str, ...]) -> dict[str, int]:
+    """Rows of every table and view Spark has in ``schemas``, by ``schema.name``."""
+    existing = {row[0] for row in spark.sql("show databases").collect()}
+    counts: dict[str, int] = {}
+    for schema in schemas:
+        if schema not in existing:
+            continue
+        for row in spark.sql(f"show tables in {schema}").collect():
+            if not row["isTemporary"]:
+                name = f"{schema}.{row['tableName']}"
+                counts[name] = spark.table(name).count()
+    return counts
 
 
 def _warehouse_results(
     warehouse: Warehouse, leads_table: str, tables: list[str]
 ) -> tuple[dict, dict, dict]:
-    """Tier counts and each lead's tier in ``schema.table``, row counts of ``tables`` there."""
+    """Tier counts and each lead's tier in ``leads_table``, row counts of ``tables``
+    (``schema.name``) that the warehouse has."""
     import duckdb
 
-    schema = leads_table.split(".")[0]
     con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
     try:
         tiers = dict(con.execute(f"select tier, count(*) from {leads_table} group by 1").fetchall())
         leads = dict(con.execute(f"select lead_id, tier from {leads_table}").fetchall())
         present = {
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [schema],
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
         rows = {
-            t: con.execute(f"select count(*) from {schema}.{t}").fetchone()[0]
+            t: con.execute(f"select count(*) from {t}").fetchone()[0]
             for t in tables
             if t in present
         }
@@ -255,10 +261,11 @@ def compare(
     leads_table: str = f"{AUDIT_SCHEMA}.leads",
 ) -> SparkComparison:
     """Fill ``result`` with both engines' tiers and leads in ``leads_table`` (``schema.table``,
-    with ``lead_id`` and ``tier``) and the row counts of every table Spark built in its schema.
+    with ``lead_id`` and ``tier``) and the row counts of every model Spark built (the tables
+    and views in :data:`MODEL_SCHEMAS`, by ``schema.name``).
     """
     result.tiers_spark = spark_tier_counts(spark, leads_table)
-    result.rows_spark = _spark_row_counts(spark, leads_table.split(".")[0])
+    result.rows_spark = _spark_row_counts(spark, MODEL_SCHEMAS)
     with warehouse_lock(warehouse):
         tiers, leads, rows = _warehouse_results(warehouse, leads_table, sorted(result.rows_spark))
     result.tiers_warehouse, result.rows_warehouse = tiers, rows

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from flows.dbt import DbtOutcome
-from flows.settings import ConfigurationError, Warehouse, config_dir
+from flows.settings import DBT_PROJECT_DIR, ConfigurationError, Warehouse, config_dir
 from flows.spark import SparkComparison, export_raw
+
+TIERS = {"name", "profiled", "mql", "sal", "sql", "nurture", "disqualified"}
 
 
 def _require_spark() -> None:
@@ -37,8 +39,8 @@ def _comparison(**changes) -> SparkComparison:
         "outcome": DbtOutcome(command=["build"], success=True),
         "tiers_warehouse": dict(same),
         "tiers_spark": dict(same),
-        "rows_warehouse": {"leads": 4},
-        "rows_spark": {"leads": 4},
+        "rows_warehouse": {"audit.leads": 4},
+        "rows_spark": {"audit.leads": 4},
     }
     values.update(changes)
     return SparkComparison(**values)
@@ -48,8 +50,8 @@ def test_comparison_matches_only_when_everything_agrees():
     assert _comparison().matches
     assert not _comparison(tiers_spark={"name": 2, "mql": 2}).matches
     assert not _comparison(lead_differences=[("abc", "mql", "name")]).matches
-    assert not _comparison(rows_spark={"leads": 3}).matches
-    assert _comparison(rows_spark={"leads": 3}).table_differences() == {"leads": (4, 3)}
+    assert not _comparison(rows_spark={"audit.leads": 3}).matches
+    assert _comparison(rows_spark={"audit.leads": 3}).table_differences() == {"audit.leads": (4, 3)}
     assert not _comparison(outcome=DbtOutcome(command=["build"], success=False)).matches
 
 
@@ -80,10 +82,10 @@ def test_export_copies_every_raw_table(sample_run, tmp_path):
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_spark_builds_the_icp_tiers_as_duckdb_does(sample_run, tmp_path_factory):
-    """Minutes: a JVM, the sample's raw data in Spark, dbt build of the seed, staging and the
-    intermediate models up to the ICP and engagement tiers (int_leads_engaged) with their data
-    tests, compared lead by lead with DuckDB."""
+def test_spark_builds_the_whole_project_as_duckdb_does(sample_run, tmp_path_factory):
+    """Minutes: a JVM, the sample's raw data in Spark, dbt build of the whole project (seed,
+    staging, intermediate, the nurture cycles and the marts, with their data tests), compared
+    with DuckDB: leads per tier in audit.leads, every lead's tier, every model's row count."""
     _require_spark()
     from pyspark import SparkContext
 
@@ -91,22 +93,30 @@ def test_spark_builds_the_icp_tiers_as_duckdb_does(sample_run, tmp_path_factory)
 
     _, path = sample_run
     work_dir = Path(tmp_path_factory.mktemp("spark"))
-    result = run_on_spark(
-        Warehouse.from_env(f"duckdb:///{path}"),
-        config_dir(None),
-        work_dir,
-        select="+int_leads_engaged",
-        leads_table="intermediate.int_leads_engaged",
-    )
+    result = run_on_spark(Warehouse.from_env(f"duckdb:///{path}"), config_dir(None), work_dir)
 
     assert result.outcome.success, "\n".join(result.outcome.failures)
-    assert result.outcome.statuses.get("pass", 0) > 10  # data tests ran on Spark
+    # the data tests and the models' unit tests (given / expect rows) ran on Spark
+    assert result.outcome.statuses.get("pass", 0) > 130
     assert result.raw_rows["contacts"] > 0
     assert sum(result.tiers_spark.values()) > 2000
-    assert set(result.tiers_spark) == {"name", "profiled", "disqualified"}
+    assert set(result.tiers_spark) == TIERS
     assert result.tiers_spark == result.tiers_warehouse
     assert result.lead_differences == []
-    assert "int_leads_profiled" in result.rows_spark
+    # every model was counted on both engines: seeds, staging views, intermediate tables
+    # (each nurture cycle), the semantic time spine and the marts (built in audit)
+    schemas = {
+        "staging": "staging",
+        "intermediate": "intermediate",
+        "semantic": "reference",
+        "marts": "audit",
+    }
+    models = DBT_PROJECT_DIR / "models"
+    expected = {f"{schemas[p.parent.name]}.{p.stem}" for p in models.glob("*/*.sql")}
+    expected |= {f"reference.{p.stem}" for p in (DBT_PROJECT_DIR / "seeds").glob("*.csv")}
+    assert set(result.rows_spark) == expected
+    assert set(result.rows_warehouse) == expected
+    assert result.rows_spark["intermediate.int_lead_cycle_2"] > 0  # the sample recycles leads
     assert result.table_differences() == {}
     assert result.matches
     # the session and its JVM are gone

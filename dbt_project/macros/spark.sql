@@ -39,6 +39,17 @@
     {{ return(dbt.default__get_empty_schema_sql(translated)) }}
 {%- endmacro %}
 
+{#- Contracts: dbt-spark adds the declared constraints (`alter column ... set not null`, ...)
+    to a model whose file_format is delta, and takes a model without one for delta; the
+    tables here have none and are Parquet (spark.sql.sources.default, flows/spark.py), which
+    refuses those statements. Constraints are added only to tables declared delta; the
+    not_null and unique data tests still check the columns. -#}
+{% macro spark__persist_constraints(relation, model) -%}
+    {%- if config.get('contract').enforced and config.get('file_format', 'parquet') == 'delta' -%}
+        {%- do alter_table_add_constraints(relation, model.constraints) -%}
+        {%- do alter_column_set_constraints(relation, model.columns) -%}
+    {%- endif -%}
+{%- endmacro %}
 
 {#- Seeds: dbt-spark's session connection puts values into the insert statement unescaped, so
     a value holding a quote ("people's republic of china") breaks it. Literals are escaped
