@@ -24,3 +24,10 @@
     {%- endif -%}
     {{ return(config) }}
 {%- endmacro %}
+
+{#- 1 when any of an opportunity's snapshots (``stage_column``, aggregated per opportunity)
+    shows it in negotiation or won: the furthest stage the win rates and the forecast group
+    closed opportunities by. -#}
+{% macro reached_negotiation(stage_column) -%}
+    max(case when {{ stage_column }} in ('negotiation', 'closed_won') then 1 else 0 end)
+{%- endmacro %}

@@ -77,7 +77,7 @@ stages_reached as (
     select
         opportunities.opportunity_id,
         opportunities.is_won,
-        max(case when snapshots.stage in ('negotiation', 'closed_won') then 1 else 0 end) as reached_negotiation
+        {{ reached_negotiation('snapshots.stage') }} as reached_negotiation
     from opportunities
     inner join snapshots
         on opportunities.opportunity_id = snapshots.opportunity_id

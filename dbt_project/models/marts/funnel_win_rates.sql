@@ -21,7 +21,7 @@ reached as (
 
     select
         opportunity_id,
-        max(case when stage in ('negotiation', 'closed_won') then 1 else 0 end) as reached_negotiation
+        {{ reached_negotiation('stage') }} as reached_negotiation
     from snapshots
     group by opportunity_id
 
