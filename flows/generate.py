@@ -706,6 +706,13 @@ def _h64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
+def _assign_reps(p: Any, rep: np.ndarray, persons: np.ndarray) -> None:
+    """Each person's sales rep: one of their country's reps, picked by a hash of the e-mail."""
+    for i in persons:
+        reps = REPS_OF.get(p.country[i], OTHER_REPS)
+        rep[i] = reps[_h64(p.email[i]) % len(reps)]
+
+
 def _pick(u: float, items: list[Any]) -> Any:
     return items[min(int(u * len(items)), len(items) - 1)]
 
@@ -1993,22 +2000,16 @@ class _Generator:
         m = len(raiser)
         seg = np.array(p.segment, dtype=object)
         rep = np.zeros(n, dtype=np.int64)
-        for i in raiser:
-            reps = REPS_OF.get(p.country[i], OTHER_REPS)
-            rep[i] = reps[_h64(p.email[i]) % len(reps)]
+        _assign_reps(p, rep, raiser)
 
         # 1. First decisions on the first hand-raise. The CRM routes a hand-raiser to sales
         # once the company's enrichment is in (marketing's hand-off); a few inbound requests
         # go to sales directly, before the lead is profiled (flagged as stage skips later).
         worked = rs.random(m) < 0.92
         delay = np.clip(rs.lognormal(np.log(3 * 3600), 1.75, m), 120, 20 * DAY)
-        c = p.comp[raiser]
-        known = np.where(c >= 0, self.comp.as_of[np.maximum(c, 0)], 0)
-        known = np.where((c >= 0) & self.comp.enriched[np.maximum(c, 0)], known, 0)
-        c_all = p.comp
-        enriched_at = np.where(
-            self.comp.enriched[np.maximum(c_all, 0)], self.comp.as_of[np.maximum(c_all, 0)], 0
-        )
+        c = np.maximum(p.comp, 0)
+        enriched_at = np.where((p.comp >= 0) & self.comp.enriched[c], self.comp.as_of[c], 0)
+        known = enriched_at[raiser]
         direct = rs.random(m) < DIRECT_TO_SALES
         routed = np.where(direct, h1[raiser], np.maximum(h1[raiser], known))
         contacted = routed + delay.astype(np.int64)
@@ -2023,11 +2024,9 @@ class _Generator:
         d_person, d_contacted = raiser[done], contacted[done]
         d_decided, d_reason = decided[done], reason[done]
         if self.follow_up > 0:
-            routed_at = np.maximum(first_seen, np.where(c_all >= 0, enriched_at, 0))
+            routed_at = np.maximum(first_seen, enriched_at)
             f_person, f_contacted, f_decided = self._follow_ups(p, routed_at, h1 == big)
-            for i in f_person:
-                reps = REPS_OF.get(p.country[i], OTHER_REPS)
-                rep[i] = reps[_h64(p.email[i]) % len(reps)]
+            _assign_reps(p, rep, f_person)
             d_person, d_contacted = np.r_[d_person, f_person], np.r_[d_contacted, f_contacted]
             d_decided = np.r_[d_decided, f_decided]
             d_reason = np.r_[d_reason, self._outcome(rs, p, seg, f_person)]
