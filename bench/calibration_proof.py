@@ -39,8 +39,9 @@ def leadflow(*args: str) -> str:
 
 def oracle(path: Path, truth: Path) -> dict[str, float]:
     """Among leads that may become MQL (profiled or further, not disqualified), the share
-    with a qualifying opportunity: all of them, the MQLs in use, and as many leads ranked
-    by the hidden propensity as there are MQLs in use."""
+    with a qualifying opportunity and the mean hidden propensity: all of them, the MQLs in
+    use, the backtest's MQLs, and as many leads ranked by the hidden propensity as there are
+    MQLs in use (the ceiling)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         row = con.execute(f"""
@@ -50,9 +51,13 @@ def oracle(path: Path, truth: Path) -> dict[str, float]:
                 where lead_id is not null and is_qualifying
                 group by lead_id
             ),
+            candidate as (
+                select lead_id from backtest_audit.leads where mql_at is not null
+            ),
             leads as (
-                select l.lead_id, l.mql_at is not null as is_mql, t.propensity,
-                       coalesce(o.has_opportunity, 0) as y
+                select l.lead_id, l.mql_at is not null as is_mql,
+                       l.lead_id in (select lead_id from candidate) as is_candidate_mql,
+                       t.propensity, coalesce(o.has_opportunity, 0) as y
                 from marts.leads as l
                 inner join '{truth}' as t on lower(l.email) = lower(t.email)
                 left join opps as o on l.lead_id = o.lead_id
@@ -62,7 +67,12 @@ def oracle(path: Path, truth: Path) -> dict[str, float]:
                 select *, row_number() over (order by propensity desc) as rank from leads
             )
             select avg(y), avg(y) filter (where is_mql), count(*) filter (where is_mql),
-                   avg(y) filter (where rank <= (select count(*) from leads where is_mql))
+                   avg(y) filter (where rank <= (select count(*) from leads where is_mql)),
+                   avg(y) filter (where is_candidate_mql),
+                   avg(propensity) filter (where is_mql),
+                   avg(propensity) filter (where is_candidate_mql),
+                   avg(propensity) filter (
+                       where rank <= (select count(*) from leads where is_mql))
             from ranked
         """).fetchone()
     finally:
@@ -72,6 +82,10 @@ def oracle(path: Path, truth: Path) -> dict[str, float]:
         "opportunity_rate_mql_in_use": row[1],
         "mqls_in_use": row[2],
         "opportunity_rate_top_propensity": row[3],
+        "opportunity_rate_mql_calibrated": row[4],
+        "mean_propensity_mql_in_use": row[5],
+        "mean_propensity_mql_calibrated": row[6],
+        "mean_propensity_top_propensity": row[7],
     }
 
 

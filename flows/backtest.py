@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flows.config import dbt_variables, load_scoring
+from flows.config import dbt_variables, load_icp, load_scoring
 from flows.dbt import run_dbt
 from flows.lock import warehouse_lock
 from flows.settings import ConfigurationError, Warehouse, config_dir
@@ -51,6 +51,7 @@ class BacktestResult:
     monthly: list[dict[str, Any]] = field(default_factory=list)
     tier_changes: int = 0
     candidate_mql_threshold: int | None = None
+    candidate_fit_threshold: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def metric(self, name: str) -> dict[str, Any]:
@@ -91,16 +92,19 @@ def candidate_folder(candidate: Path, base: Path, into: Path) -> Path:
 
 
 def replay(
-    warehouse: Warehouse, variables: dict[str, Any], target_path: Path, threshold_only: bool = False
+    warehouse: Warehouse,
+    variables: dict[str, Any],
+    target_path: Path,
+    select: tuple[str, ...] = (),
 ) -> None:
     """Build every model from ``raw`` into the ``backtest_*`` schemas with ``variables``.
 
-    ``threshold_only``: rebuild only what the MQL threshold changes (after a full replay).
+    ``select``: rebuild only these models (after a full replay), e.g. ``THRESHOLD_MODELS``.
     """
     scratch = {**variables, "schema_prefix": SCHEMA_PREFIX}
     target = ["--target-path", str(target_path)]
-    if threshold_only:
-        run_dbt(["run", "--select", *THRESHOLD_MODELS, *target], warehouse, scratch)
+    if select:
+        run_dbt(["run", "--select", *select, *target], warehouse, scratch)
         return
     run_dbt(["seed", *target], warehouse, scratch)
     # a full rebuild: the scored events must follow the candidate's rules
@@ -109,6 +113,11 @@ def replay(
 
 # The models the MQL threshold reaches (the daily scores do not depend on it).
 THRESHOLD_MODELS = ("int_leads_engaged+", "int_lead_mql_signals+")
+# The models the fit threshold reaches.
+FIT_MODELS = ("int_leads_profiled+",)
+FIT_STEP = 5
+HAND_RAISE_ONLY = 10**9
+"""An MQL threshold no score reaches: only hand-raisers become MQL."""
 
 
 def mql_counts(conn: sa.Connection, thresholds: list[int]) -> dict[int, int]:
@@ -151,6 +160,42 @@ def matching_threshold(conn: sa.Connection, target: int, start: int) -> int:
     candidates = sorted({int(v) for v in best_scores} | {start})
     counts = mql_counts(conn, candidates)
     return min(candidates, key=lambda t: (abs(counts[t] - target), -t))
+
+
+def matching_thresholds(
+    engine: sa.Engine,
+    warehouse: Warehouse,
+    variables: dict[str, Any],
+    target_path: Path,
+    target: int,
+) -> tuple[int, int]:
+    """The candidate's (fit threshold, MQL threshold) that give the replay ``target`` MQLs.
+
+    The MQL threshold moves a volume only between the profiled hand-raisers (the fewest MQLs)
+    and every profiled lead with a positive score (the most). When ``target`` lies outside
+    that range, the fit threshold moves by ``FIT_STEP`` (rebuilding what it reaches) until it
+    lies inside or the fit threshold cannot move further; then the MQL threshold is matched.
+    Leaves ``variables`` and the replay at the chosen fit threshold.
+    """
+    fit = int(variables["icp"]["fit_threshold"])
+
+    def reach() -> tuple[int, int]:
+        with engine.connect() as conn:
+            counts = mql_counts(conn, [1, HAND_RAISE_ONLY])
+        return counts[HAND_RAISE_ONLY], counts[1]
+
+    fewest, most = reach()
+    step = -FIT_STEP if most < target else FIT_STEP if fewest > target else 0
+    while step and 0 <= fit + step <= 100:
+        fit += step
+        variables["icp"]["fit_threshold"] = fit
+        replay(warehouse, variables, target_path, select=FIT_MODELS)
+        fewest, most = reach()
+        if (step < 0 and most >= target) or (step > 0 and fewest <= target):
+            break
+    with engine.connect() as conn:
+        threshold = matching_threshold(conn, target, int(variables["scoring"]["mql_threshold"]))
+    return fit, threshold
 
 
 def _lead_facts(schema: str) -> str:
@@ -315,24 +360,34 @@ def _write_tables(conn: sa.Connection, result: BacktestResult, run_at: datetime)
     )
 
 
+THRESHOLD_LABELS = {
+    "fit_threshold": "fit threshold (ICP fit score)",
+    "mql_threshold": "MQL threshold (engagement score)",
+}
+
+
 def compare(
-    engine: sa.Engine, candidate_config: str, thresholds: tuple[int, int]
+    engine: sa.Engine, candidate_config: str, thresholds: dict[str, tuple[int, int]]
 ) -> BacktestResult:
     """Compare the replay (``backtest_audit``) with ``marts``; write the ``backtest`` tables.
 
-    ``thresholds``: the MQL threshold in use and the candidate's (as replayed).
+    ``thresholds``: per ``THRESHOLD_LABELS`` name, the value in use and the candidate's (as
+    replayed).
     """
     result = BacktestResult(candidate_config=candidate_config)
-    result.candidate_mql_threshold = thresholds[1]
-    result.metrics.append(
-        {
-            "metric": "mql_threshold",
-            "description": "MQL threshold (engagement score)",
-            "current_value": thresholds[0],
-            "candidate_value": thresholds[1],
-            "difference": thresholds[1] - thresholds[0],
-        }
-    )
+    result.candidate_fit_threshold = thresholds["fit_threshold"][1]
+    result.candidate_mql_threshold = thresholds["mql_threshold"][1]
+    for name, label in THRESHOLD_LABELS.items():
+        in_use, candidate = thresholds[name]
+        result.metrics.append(
+            {
+                "metric": name,
+                "description": label,
+                "current_value": in_use,
+                "candidate_value": candidate,
+                "difference": candidate - in_use,
+            }
+        )
     with engine.begin() as conn:
         current = side_metrics(conn, CURRENT_SCHEMA)
         candidate = side_metrics(conn, REPLAY_SCHEMA)
@@ -373,9 +428,11 @@ def backtest(
     Steps: 1. merge the candidate's files over the configuration in use (``config``) and
     validate them; 2. take the warehouse lock; 3. dbt seed + run (full refresh) into the
     ``backtest_*`` schemas, with a dbt target folder of its own; 3b. with ``match_volume``,
-    choose the candidate's MQL threshold that gives as many MQLs as ``marts`` and rebuild the
-    models it reaches; 4. compare with ``marts`` and write ``backtest.comparison``,
-    ``backtest.mql_monthly``, ``backtest.tier_changes``.
+    choose the candidate's thresholds that give as many MQLs as ``marts``
+    (``matching_thresholds``: the MQL threshold, and the fit threshold when the MQL threshold
+    alone cannot reach that volume) and rebuild the models they reach; 4. compare with
+    ``marts`` and write ``backtest.comparison``, ``backtest.mql_monthly``,
+    ``backtest.tier_changes``.
     """
     warehouse = Warehouse.from_env(warehouse_url)
     base = config_dir(config)
@@ -398,15 +455,21 @@ def backtest(
             if match_volume:
                 started = time.perf_counter()
                 with engine.connect() as conn:
-                    current_mqls = side_metrics(conn, CURRENT_SCHEMA)["mqls"]
-                    threshold = matching_threshold(conn, int(current_mqls or 0), threshold)
+                    current_mqls = int(side_metrics(conn, CURRENT_SCHEMA)["mqls"] or 0)
+                target_path = Path(scratch) / "target"
+                _, threshold = matching_thresholds(
+                    engine, warehouse, variables, target_path, current_mqls
+                )
                 if threshold != variables["scoring"]["mql_threshold"]:
                     variables["scoring"]["mql_threshold"] = threshold
-                    replay(warehouse, variables, Path(scratch) / "target", threshold_only=True)
+                    replay(warehouse, variables, target_path, select=THRESHOLD_MODELS)
                 timings["match_volume"] = time.perf_counter() - started
             started = time.perf_counter()
-            in_use = load_scoring(base).mql_threshold
-            result = compare(engine, str(Path(candidate).resolve()), (in_use, threshold))
+            thresholds = {
+                "fit_threshold": (load_icp(base).fit_threshold, variables["icp"]["fit_threshold"]),
+                "mql_threshold": (load_scoring(base).mql_threshold, threshold),
+            }
+            result = compare(engine, str(Path(candidate).resolve()), thresholds)
             timings["compare"] = time.perf_counter() - started
     result.timings = timings
     return result
@@ -426,7 +489,8 @@ def format_result(result: BacktestResult) -> str:
 
     lines = [
         f"backtest of {result.candidate_config} "
-        f"(candidate MQL threshold {result.candidate_mql_threshold})",
+        f"(candidate fit threshold {result.candidate_fit_threshold}, "
+        f"MQL threshold {result.candidate_mql_threshold})",
         "",
     ]
     lines.append(f"  {'metric':<52}{'current':>12}{'candidate':>12}")

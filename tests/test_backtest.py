@@ -149,3 +149,30 @@ def test_a_higher_threshold_lists_tier_changes_and_leaves_marts(warehouse_copy, 
     )
     assert "Backtest: a candidate configuration against the one in use" in page
     assert "MQL -&gt; SQL conversion (MQL precision)" in page
+
+
+@pytest.mark.integration
+def test_matching_the_volume_moves_the_fit_threshold_when_the_mql_threshold_cannot(
+    warehouse_copy, tmp_path
+):
+    """A candidate whose fit threshold leaves too few profiled leads for any MQL threshold
+    to reach the MQL volume in use: --match-mql-volume lowers its fit threshold as well."""
+    before = marts_checksums(warehouse_copy)
+    data = yaml.safe_load((DEFAULT_CONFIG_DIR / "icp.yml").read_text(encoding="utf-8"))
+    data["fit_threshold"] = 80
+    candidate = tmp_path / "icp.yml"
+    candidate.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    plain = backtest(candidate, duckdb_url(warehouse_copy))
+    mqls = plain.metric("mqls")
+    assert mqls["candidate_value"] < 0.8 * mqls["current_value"]  # far fewer at fit 80
+
+    matched = backtest(candidate, duckdb_url(warehouse_copy), match_volume=True)
+    fit = matched.metric("fit_threshold")
+    assert (fit["current_value"], plain.candidate_fit_threshold) == (60, 80)
+    assert fit["candidate_value"] < 80 and fit["candidate_value"] % 5 == 0
+    mqls = matched.metric("mqls")
+    assert abs(mqls["candidate_value"] - mqls["current_value"]) <= 0.1 * mqls["current_value"]
+    stored = dict(query(warehouse_copy, "select metric, candidate_value from backtest.comparison"))
+    assert stored["fit_threshold"] == fit["candidate_value"]
+    assert marts_checksums(warehouse_copy) == before
