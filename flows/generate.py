@@ -667,9 +667,8 @@ EURO = {"ES", "DE", "FR", "PT", "IE", "IT", "NL"}
 CHAT_INTENTS = ["talk_to_sales", "book_demo", "pricing_question"]
 CHAT_PAGES = ["/", "/pricing", "/product", "/features/lead-scoring", "/case-studies/acme-logistics"]
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-# Deliberately broken rows (beyond the forced ones of chunk 0): per decision, per answer
-# row, per opportunity, per chat.
-SALES_BROKEN_RATE = (0.01, 0.002, 0.01, 0.01)
+# Deliberately broken rows (beyond the forced ones of chunk 0), per record of each sales export.
+SALES_BROKEN_RATE = {"decisions": 0.01, "answers": 0.002, "opportunities": 0.01, "chats": 0.01}
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -2163,7 +2162,7 @@ class _Generator:
         status, 2 a rejection without reason, 3 a malformed e-mail, 4 a zero date."""
         per = self.period
         m = len(person)
-        broken = np.where(rs.random(m) < SALES_BROKEN_RATE[0], rs.integers(1, 5, m), 0)
+        broken = np.where(rs.random(m) < SALES_BROKEN_RATE["decisions"], rs.integers(1, 5, m), 0)
         broken[(broken == 2) & (reason < 0)] = 0
         broken[protect] = 0
         if p.chunk == 0:
@@ -2260,7 +2259,7 @@ class _Generator:
         per = self.period
         m = len(person)
         timeline = (q == Q_TIMELINE) & (ans == 0)
-        broken = np.where(rs.random(m) < SALES_BROKEN_RATE[1], rs.integers(1, 4, m), 0)
+        broken = np.where(rs.random(m) < SALES_BROKEN_RATE["answers"], rs.integers(1, 4, m), 0)
         broken[(broken == 3) & ~timeline] = 0
         if p.chunk == 0:
             every = np.ones(m, dtype=bool)
@@ -2339,7 +2338,9 @@ class _Generator:
         )
         no_email = website & (rs.random(m) < 0.05)
         id_chars = rs.integers(0, len(_ALNUM), (m, 15))
-        broken = np.where(rs.random(m) < SALES_BROKEN_RATE[2], rs.integers(1, 5, m), 0)
+        broken = np.where(
+            rs.random(m) < SALES_BROKEN_RATE["opportunities"], rs.integers(1, 5, m), 0
+        )
         broken[showcase[person]] = 0
         if p.chunk == 0:
             free = ~showcase[person]
@@ -2398,7 +2399,7 @@ class _Generator:
         ids = _hex_ids(rs.integers(0, 2**64, m, dtype=np.uint64), "conv_").to_pylist()
         cookie = rs.random(m) >= 0.2
         page = rs.integers(0, len(CHAT_PAGES), m)
-        broken = np.where(rs.random(m) < SALES_BROKEN_RATE[3], rs.integers(1, 3, m), 0)
+        broken = np.where(rs.random(m) < SALES_BROKEN_RATE["chats"], rs.integers(1, 3, m), 0)
         broken[returner] = 0
         if p.chunk == 0:
             self._force(broken, {1: ~returner, 2: ~returner})

@@ -33,6 +33,12 @@ SALES_PROFILES = {
     "chat_conversations": "events",
 }
 SALES_DIRS = ("crm/", "salesforce/", "chat/")
+BROKEN_RATE = {  # per profile, the generator's rate of deliberately broken records
+    "sales_decisions": gen.SALES_BROKEN_RATE["decisions"],
+    "discovery_answers": gen.SALES_BROKEN_RATE["answers"],
+    "salesforce_opportunities": gen.SALES_BROKEN_RATE["opportunities"],
+    "chat_conversations": gen.SALES_BROKEN_RATE["chats"],
+}
 EXPECTED_QUARANTINE = {
     ("sales_decisions", "unknown decision (allowed: accepted, rejected)", "decision"),
     ("sales_decisions", "missing reason (required when decision is rejected)", "reason"),
@@ -113,7 +119,6 @@ def test_every_sales_file_loads_whole(run: tuple[Path, dict], loaded) -> None:
         # random at the generator's rate (at most its binomial 99.9 % quantile). A broken
         # opportunity repeats in every month-end snapshot: it is counted once.
         kinds = sum(1 for mapping, _, _ in EXPECTED_QUARANTINE if mapping == name)
-        rate = gen.SALES_BROKEN_RATE[list(SALES_PROFILES).index(name)]
         if name == "salesforce_opportunities":
             bad, read = query(
                 path,
@@ -122,7 +127,11 @@ def test_every_sales_file_loads_whole(run: tuple[Path, dict], loaded) -> None:
                 "(select count(distinct opportunity_id) from raw.opportunities) "
                 "from raw.quarantine where _mapping = 'salesforce_opportunities'",
             )[0]
-        assert ok > 0 and kinds <= bad <= kinds + binom.ppf(0.999, read, rate), (name, read, bad)
+        assert ok > 0 and kinds <= bad <= kinds + binom.ppf(0.999, read, BROKEN_RATE[name]), (
+            name,
+            read,
+            bad,
+        )
         (in_raw,) = query(path, f"select count(*) from raw.{entity} where _mapping = '{name}'")[0]
         assert in_raw == ok, name
 
