@@ -16,6 +16,7 @@ from typing import IO, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 CHUNK = 20_000
@@ -179,11 +180,12 @@ class LinesOut:
 
 
 @dataclass
-class ParquetOut:
-    """A Parquet export (zstd), written in row groups."""
+class TableOut:
+    """An export written from Arrow tables: Parquet (zstd, a row group per table), or CSV of
+    text columns (strings quoted, nulls blank, as CRMs that quote everything export)."""
 
     rel: str
-    writer: pq.ParquetWriter
+    writer: pq.ParquetWriter | pacsv.CSVWriter
     counts: dict[str, int]
 
     def write(self, table: pa.Table) -> None:
@@ -194,8 +196,9 @@ class ParquetOut:
 class Outputs:
     """The files a run writes under its landing folder, and the data rows written to each.
 
-    Export families open their files here (``csv``, ``lines``, ``parquet``); ``counts`` maps
-    each file's path relative to the folder to its data rows (headers not counted).
+    Export families open their files here (``csv``, ``lines``, ``parquet``, ``table_csv``);
+    ``counts`` maps each file's path relative to the folder to its data rows (headers not
+    counted).
     """
 
     def __init__(self, root: Path) -> None:
@@ -227,10 +230,18 @@ class Outputs:
             handle.write((",".join(header) + "\n").encode())
         return LinesOut(rel, handle, self.counts)
 
-    def parquet(self, rel: str, schema: pa.Schema) -> ParquetOut:
+    def parquet(self, rel: str, schema: pa.Schema) -> TableOut:
         writer = pq.ParquetWriter(self._path(rel), schema, compression="zstd")
         self._open.append(writer)
-        return ParquetOut(rel, writer, self.counts)
+        return TableOut(rel, writer, self.counts)
+
+    def table_csv(self, rel: str, header: list[str]) -> TableOut:
+        """A UTF-8 CSV of text columns named ``header``, written table by table."""
+        schema = pa.schema([(name, pa.string()) for name in header])
+        options = pacsv.WriteOptions(quoting_style="needed", eol="\n")
+        writer = pacsv.CSVWriter(str(self._path(rel)), schema, write_options=options)
+        self._open.append(writer)
+        return TableOut(rel, writer, self.counts)
 
     def close(self) -> None:
         for handle in self._open:

@@ -15,7 +15,7 @@ from flows.generate.common import (
     DAY,
     LinesOut,
     Market,
-    ParquetOut,
+    TableOut,
     _concat,
     _daytime,
     _draw_cat,
@@ -126,7 +126,7 @@ class WebActivity(Market):
     for large benchmark runs (the same events either way)."""
 
     site: Site
-    web_out: list[LinesOut | ParquetOut]
+    web_out: list[LinesOut | TableOut]
 
     def _open_web(self, web_format: str) -> None:
         self.web_out = []
@@ -438,7 +438,7 @@ class WebActivity(Market):
                 part, visitor[at], user[at], broken[at], ids[at], vis_text, emails
             )
             out = self.web_out[mo]
-            if isinstance(out, ParquetOut):
+            if isinstance(out, TableOut):
                 out.write(pa.table(cols, schema=WEB_SCHEMA))
             else:
                 out.write(self._web_json(cols, broken[at]))
