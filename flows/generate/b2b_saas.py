@@ -49,7 +49,6 @@ from flows.generate.companies import (
     _make_companies,
     _write_companies,
 )
-from flows.generate.email import EmailActivity
 from flows.generate.events import WEBINAR_TOPICS, EventExports
 from flows.generate.forms import FORMS, FormExports
 from flows.generate.people import (
@@ -129,83 +128,8 @@ TRUTH_SCHEMA = pa.schema(
 SOURCES = ["forms", "tradeshow", "webinar", "cards", "newsletter"]
 
 
-def _period(start: date, months: int) -> Period:
-    t0 = _epoch(start)
-    month_starts = np.array([_epoch(_add_months(start, i)) for i in range(months + 1)])
-    t1 = int(month_starts[-1])
-    show_day = start + timedelta(days=int((t1 - t0) / DAY * 0.55))
-    show_day += timedelta(days=(1 - show_day.weekday()) % 7)  # a Tuesday
-    if _epoch(show_day) + 2 * DAY > t1:
-        show_day = datetime.fromtimestamp(t1 - 3 * DAY, UTC).date()
-    show_local = _epoch(show_day)
-    nw = 3 if months >= 4 else 2
-    webinar_ts, slugs = [], []
-    for w in range(nw):
-        ts = t0 + int((t1 - t0) * (w + 1) / (nw + 1)) // DAY * DAY + 16 * 3600
-        webinar_ts.append(ts)
-        slugs.append(f"{WEBINAR_TOPICS[w]}-{_fmt(ts, '%Y-%m')}")
-    return Period(
-        t0=t0, t1=t1, month_starts=month_starts, show_local=show_local,
-        show_slug=f"bigdata-madrid-{show_day.year}", webinar_ts=webinar_ts, webinar_slugs=slugs,
-    )  # fmt: skip
-
-
-def generate(
-    leads: int,
-    seed: int,
-    out: Path,
-    start: date = date(2026, 1, 1),
-    months: int = 10,
-    web_format: str = "jsonl",
-    follow_up: float = 0.0,
-) -> dict:
-    """Write a synthetic landing folder under ``out`` and return what was written.
-
-    ``leads`` distinct people over ``months`` months from ``start`` (first of a month is
-    assumed; the day is ignored). The same arguments always give byte-identical files.
-    ``web_format`` is how the website activity is exported: ``"jsonl"`` (the CDP's nested
-    JSON lines) or ``"parquet"`` (the same events, flat, for large benchmark runs); the
-    events are the same either way. ``follow_up`` (0 to 1, default 0 as in the sample) is the
-    share of the leads that never raised a hand whom sales development also calls and
-    decides on, as it does the hand-raisers; the other exports do not change with it.
-    Returns ``{"files": {relative path: data rows}, "people": int, "companies": int}``;
-    ``companies`` counts the generated companies (those without enrichment included,
-    universities and competitors excluded).
-    """
-    if leads < 1 or months < 1 or seed < 0:
-        raise ValueError("leads and months must be positive and seed non-negative")
-    if not 0.0 <= follow_up <= 1.0:
-        raise ValueError(f"follow_up must be within 0..1, not {follow_up}")
-    if web_format not in ("jsonl", "parquet"):
-        raise ValueError(f"web_format must be 'jsonl' or 'parquet', not {web_format!r}")
-    start = date(start.year, start.month, 1)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    period = _period(start, months)
-    n_companies = max(60, round(leads / 6))
-    comp = _make_companies(n_companies, seed, period.t0, period.t1)
-    (out / "firmographics").mkdir(parents=True, exist_ok=True)
-    firmo_rows = _write_companies(comp, out / "firmographics" / "companies.parquet")
-    outputs = Outputs(out)
-    try:
-        market = B2BSaaSMarket(seed, comp, period, outputs, web_format, follow_up)
-        for k, base in enumerate(range(0, leads, CHUNK)):
-            market.chunk(k, base, min(CHUNK, leads - base))
-            pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages
-    finally:
-        outputs.close()
-    files = {"firmographics/companies.parquet": firmo_rows, **outputs.counts}
-    return {"files": dict(sorted(files.items())), "people": leads, "companies": n_companies}
-
-
 class B2BSaaSMarket(
-    FormExports,
-    EventExports,
-    CardExports,
-    NewsletterExports,
-    WebActivity,
-    EmailActivity,
-    SalesExports,
+    FormExports, EventExports, CardExports, NewsletterExports, WebActivity, SalesExports
 ):
     """The sample's business: LeadFlow selling its product to companies. People work at
     generated companies (some are students, competitors, free-mail users); each chunk of
@@ -488,3 +412,72 @@ class B2BSaaSMarket(
             schema=TRUTH_SCHEMA,
         )
         self.truth_out.write(batch)
+
+
+def _period(start: date, months: int) -> Period:
+    t0 = _epoch(start)
+    month_starts = np.array([_epoch(_add_months(start, i)) for i in range(months + 1)])
+    t1 = int(month_starts[-1])
+    show_day = start + timedelta(days=int((t1 - t0) / DAY * 0.55))
+    show_day += timedelta(days=(1 - show_day.weekday()) % 7)  # a Tuesday
+    if _epoch(show_day) + 2 * DAY > t1:
+        show_day = datetime.fromtimestamp(t1 - 3 * DAY, UTC).date()
+    show_local = _epoch(show_day)
+    nw = 3 if months >= 4 else 2
+    webinar_ts, slugs = [], []
+    for w in range(nw):
+        ts = t0 + int((t1 - t0) * (w + 1) / (nw + 1)) // DAY * DAY + 16 * 3600
+        webinar_ts.append(ts)
+        slugs.append(f"{WEBINAR_TOPICS[w]}-{_fmt(ts, '%Y-%m')}")
+    return Period(
+        t0=t0, t1=t1, month_starts=month_starts, show_local=show_local,
+        show_slug=f"bigdata-madrid-{show_day.year}", webinar_ts=webinar_ts, webinar_slugs=slugs,
+    )  # fmt: skip
+
+
+def generate(
+    leads: int,
+    seed: int,
+    out: Path,
+    start: date = date(2026, 1, 1),
+    months: int = 10,
+    web_format: str = "jsonl",
+    follow_up: float = 0.0,
+) -> dict:
+    """Write a synthetic landing folder under ``out`` and return what was written.
+
+    ``leads`` distinct people over ``months`` months from ``start`` (first of a month is
+    assumed; the day is ignored). The same arguments always give byte-identical files.
+    ``web_format`` is how the website activity is exported: ``"jsonl"`` (the CDP's nested
+    JSON lines) or ``"parquet"`` (the same events, flat, for large benchmark runs); the
+    events are the same either way. ``follow_up`` (0 to 1, default 0 as in the sample) is the
+    share of the leads that never raised a hand whom sales development also calls and
+    decides on, as it does the hand-raisers; the other exports do not change with it.
+    Returns ``{"files": {relative path: data rows}, "people": int, "companies": int}``;
+    ``companies`` counts the generated companies (those without enrichment included,
+    universities and competitors excluded).
+    """
+    if leads < 1 or months < 1 or seed < 0:
+        raise ValueError("leads and months must be positive and seed non-negative")
+    if not 0.0 <= follow_up <= 1.0:
+        raise ValueError(f"follow_up must be within 0..1, not {follow_up}")
+    if web_format not in ("jsonl", "parquet"):
+        raise ValueError(f"web_format must be 'jsonl' or 'parquet', not {web_format!r}")
+    start = date(start.year, start.month, 1)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    period = _period(start, months)
+    n_companies = max(60, round(leads / 6))
+    comp = _make_companies(n_companies, seed, period.t0, period.t1)
+    (out / "firmographics").mkdir(parents=True, exist_ok=True)
+    firmo_rows = _write_companies(comp, out / "firmographics" / "companies.parquet")
+    outputs = Outputs(out)
+    try:
+        market = B2BSaaSMarket(seed, comp, period, outputs, web_format, follow_up)
+        for k, base in enumerate(range(0, leads, CHUNK)):
+            market.chunk(k, base, min(CHUNK, leads - base))
+            pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages
+    finally:
+        outputs.close()
+    files = {"firmographics/companies.parquet": firmo_rows, **outputs.counts}
+    return {"files": dict(sorted(files.items())), "people": leads, "companies": n_companies}

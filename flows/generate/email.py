@@ -20,7 +20,6 @@ from flows.generate.common import (
 )
 from flows.generate.people import BUSINESS, People
 from flows.generate.site import Site
-from flows.generate.web import EVENT_BROKEN_RATE
 
 EMAIL_HEADER = ["Event ID", "Email Address", "Event", "Timestamp", "Campaign Name", "Link URL"]
 
@@ -30,6 +29,9 @@ CLICK_HI = np.array([0.0, 0.20, 0.10, 0.35, 0.10, 0.20, 0.0, 0.0, 0.0, 0.05])
 
 
 ESP_EVENTS = ["open", "click", "unsubscribe", "hard_bounce", "soft_bounce"]
+
+# Share of activity events (e-mail and web) deliberately broken: no ids, an invalid time.
+EVENT_BROKEN_RATE = 0.01
 
 
 class EmailActivity(Market):

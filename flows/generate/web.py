@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 from flows.generate.common import (
     DAY,
     LinesOut,
-    Market,
     TableOut,
     _concat,
     _daytime,
@@ -23,6 +22,7 @@ from flows.generate.common import (
     _hex_ids,
     _offsets_in_group,
 )
+from flows.generate.email import EVENT_BROKEN_RATE, EmailActivity
 from flows.generate.forms import FormRows
 from flows.generate.people import People
 from flows.generate.site import PAGE_CATS, Site
@@ -84,7 +84,6 @@ UNKNOWN_SESSIONS = (-0.7, 0.8)
 HEAVY_EVERY = 4000
 PRE_FORM = 0.45  # share of form submits preceded by pages read on the same browser
 IDENTIFIED = 0.45  # share of page views of an identified browser that carry the userId
-EVENT_BROKEN_RATE = 0.01
 WRITE_BATCH = 40_000  # page views serialised at a time
 
 
@@ -121,9 +120,11 @@ class Views:
         return Views(*(np.concatenate([getattr(v, f) for v in parts]) for f in names))
 
 
-class WebActivity(Market):
+class WebActivity(EmailActivity):
     """The CDP's website page views, one file per month: nested JSON lines, or flat Parquet
-    for large benchmark runs (the same events either way)."""
+    for large benchmark runs (the same events either way). Built on the e-mail family:
+    ``_activity`` writes a chunk's e-mail engagement first, since e-mail clicks land on the
+    site."""
 
     site: Site
     web_out: list[LinesOut | TableOut]
