@@ -206,12 +206,13 @@ class OnlineEducation(LeadCrmExports):
         origin = _choice(r, ORIGINS, ORIGIN_P, n)
         source = _choice(r, SOURCES, SOURCE_P, n)
         # Referral and partner forms come in through the Lead Add Form; chats through the API.
-        add_form = origin == ORIGINS.index("Lead Add Form")
-        source = np.where(add_form, np.where(r.random(n) < 0.6, 4, 8), source)
-        source = np.where(
-            (origin == ORIGINS.index("API")) & (r.random(n) < 0.45), 3, source
-        )  # Live Chat
-        working = occ == 0
+        referral = np.where(
+            r.random(n) < 0.6, SOURCES.index("Reference"), SOURCES.index("Partner Website")
+        )
+        source = np.where(origin == ORIGINS.index("Lead Add Form"), referral, source)
+        chat = (origin == ORIGINS.index("API")) & (r.random(n) < 0.45)
+        source = np.where(chat, SOURCES.index("Live Chat"), source)
+        working = occ == OCCUPATIONS.index("Working Professional")
         employer = r.integers(0, len(self.employers), n)
         has_employer = working & (r.random(n) < 0.55)
         work_mail = has_employer & np.isin(cc, list(WORK_TLD)) & (r.random(n) < 0.3)
@@ -276,7 +277,7 @@ class OnlineEducation(LeadCrmExports):
         for level, titles in TITLES.items():
             idx = np.flatnonzero(working & (seniority == level) & (r.random(n) < 0.8))
             title[idx] = np.array(titles, dtype=object)[r.integers(0, len(titles), len(idx))]
-        title[(occ == 1) & (r.random(n) < 0.5)] = "Student"
+        title[(occ == OCCUPATIONS.index("Student")) & (r.random(n) < 0.5)] = "Student"
         industry = np.where(
             has_employer, np.array([self.employers[e][1] for e in employer], dtype=object), None
         )
@@ -321,7 +322,7 @@ class OnlineEducation(LeadCrmExports):
         rows = self._repeat_enquiries(r, lead, created, n)
         self._write_leads(lead, rows)
 
-        acts = self._activities(ra, counts, created, q, visits, spec, working)
+        acts = self._activities(ra, counts, created, q)
         self._write_activities(ra, acts, ACTIVITIES, prospect, email)
 
         decided = created + (r.lognormal(np.log(24 * DAY), 0.6, n)).astype(np.int64)
@@ -333,7 +334,7 @@ class OnlineEducation(LeadCrmExports):
         self._write_outcomes(
             {
                 "Prospect ID": prospect[done],
-                "Lead Number": np.array(lead["Lead Number"][:n], dtype=object)[done],
+                "Lead Number": lead_number[done].astype(str),
                 "Email": email[done],
                 "Status": np.where(won, "Won", "Lost")[done],
                 "Converted": np.where(won, "1", "0")[done],
@@ -376,7 +377,8 @@ class OnlineEducation(LeadCrmExports):
         c[:, COUNSELLING] = ra.random(n) < 0.03 + 0.35 * q
         c[:, FEE_ENQUIRY] = ra.random(n) < 0.02 + 0.25 * q
         c[:, SMS] = ra.poisson(1.3, n)  # sent to everyone: no signal
-        c[:, CHAT] = ra.random(n) < np.where(source == 3, 0.9, 0.04 + 0.15 * q)
+        live_chat = source == SOURCES.index("Live Chat")
+        c[:, CHAT] = ra.random(n) < np.where(live_chat, 0.9, 0.04 + 0.15 * q)
         c[:, UNREACHABLE] = ra.poisson(1.4 * (1 - q))
         c[:, PHONE] = ra.random(n) < 0.05 + 0.55 * q
         c[:, WHATSAPP] = ra.poisson(0.1 + 1.6 * q)
@@ -392,9 +394,6 @@ class OnlineEducation(LeadCrmExports):
         counts: np.ndarray,
         created: np.ndarray,
         q: np.ndarray,
-        visits: np.ndarray,
-        spec: np.ndarray,
-        working: np.ndarray,
     ) -> ActivityColumns:
         """The activity rows: most within weeks of the lead's creation, none after the
         period. The form and the assignment come with the creation itself."""
