@@ -112,7 +112,7 @@ def test_undeclared_activity_quarantined_and_null_mapped_dropped(example_run) ->
     for _, text in rows:
         for value, n in json.loads(text or "{}").items():
             values[value] = values.get(value, 0) + n
-    assert dropped >= 2000 and set(values) == {"Lead Assigned"}
+    assert dropped >= 1900 and set(values) == {"Lead Assigned"}  # one per person
     assert (
         query(path, "select count(*) from raw.events where event_type = 'whatsapp_message'")[0][0]
         > 0
