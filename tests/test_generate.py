@@ -67,6 +67,8 @@ FIELDS = {
     "contacts": CONTACT_FIELDS, "companies": COMPANY_FIELDS, "events": EVENT_FIELDS,
     "sales_decisions": DECISION_FIELDS, "qualification_answers": ANSWER_FIELDS,
     "opportunities": OPPORTUNITY_FIELDS,
+    "outcomes": {"outcome_id", "source_record_id", "email", "outcome", "decided_at", "amount",
+                 "currency"},
 }  # fmt: skip
 REQUIRED = {
     "contacts": {"email", "captured_at"},
@@ -75,11 +77,12 @@ REQUIRED = {
     "sales_decisions": {"email", "decided_at", "decision"},
     "qualification_answers": {"email", "answered_at", "criterion", "answer"},
     "opportunities": {"opportunity_id", "created_at", "stage"},
+    "outcomes": {"outcome", "decided_at"},
 }
 TIME_FIELD = {
     "contacts": "captured_at", "companies": "as_of", "events": "occurred_at",
     "sales_decisions": "decided_at", "qualification_answers": "answered_at",
-    "opportunities": "created_at",
+    "opportunities": "created_at", "outcomes": "decided_at",
 }  # fmt: skip
 SALES_DIRS = ("crm/", "salesforce/", "chat/")
 VISITOR = re.compile(r"^v-[0-9a-f]{16}$")
@@ -97,6 +100,12 @@ CRM_HEADERS = {
     "salesforce_leads": [
         "Id", "FirstName", "LastName", "Email", "Company", "Title", "Phone", "Country",
         "Website", "LeadSource", "CreatedDate", "HasOptedOutOfEmail", "Status", "OwnerId",
+    ],
+    # outcome exports the sample does not have (tests/test_outcomes.py writes them)
+    "outcomes": ["outcome_id", "crm_id", "email", "outcome", "decided_at", "amount", "currency"],
+    "salesforce_closed_opportunities": [
+        "Opportunity ID", "Opportunity Name", "Contact: Email", "Stage", "Close Date", "Amount",
+        "Opportunity Currency",
     ],
 }  # fmt: skip
 ENCODINGS = {"auto": "utf-8-sig", "utf-8": "utf-8-sig", "windows-1252": "cp1252"}
@@ -720,7 +729,8 @@ def test_profiles_have_expected_shape(profiles: dict[str, dict]) -> None:
         "newsletter_subscribers", "firmographics", "hubspot_contacts", "salesforce_leads",
         "form_events", "web_activity", "web_activity_parquet", "email_engagement",
         "webinar_attendance", "sales_decisions", "discovery_answers",
-        "salesforce_opportunities", "chat_conversations",
+        "salesforce_opportunities", "chat_conversations", "outcomes",
+        "salesforce_closed_opportunities",
     }  # fmt: skip
     keys = {"name", "description", "entity", "source_type", "match", "format", "csv",
             "timestamp_formats", "timezone", "columns", "constants", "values",
