@@ -144,3 +144,15 @@ def test_mqls_convert_more_than_the_base_rate(example_run) -> None:
     finally:
         con.close()
     assert mql_rate > base + 0.1
+
+
+def test_outcomes_export_reaches_the_marts(example_run) -> None:
+    """The outcomes export (Won / Lost per Prospect ID) loads through the example's
+    profile; each decided lead has its latest outcome in marts.lead_outcomes."""
+    _, path, landing = example_run
+    [(rows,)] = query(path, "select count(*) from raw.outcomes where _mapping = 'crm_outcomes'")
+    with (landing / "outcomes" / "lead_outcomes.csv").open(encoding="utf-8") as handle:
+        assert rows == sum(1 for _ in handle) - 1
+    by_outcome = dict(query(path, "select outcome, count(*) from marts.lead_outcomes group by 1"))
+    assert set(by_outcome) == {"won", "lost"}
+    assert sum(by_outcome.values()) > 0.8 * rows  # a few repeat enquiries share one lead
