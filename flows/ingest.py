@@ -343,7 +343,11 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
             raise FileRejected(
                 f"{relative}: missing required column(s) {', '.join(map(repr, missing))} "
                 f"for mapping {profile.name!r} (found: {', '.join(map(repr, header))}; "
-                f"delimiter {dialect.delimiter!r})"
+                + (
+                    "no delimiter of , ; tab | gives them)"
+                    if "delimiter" in dialect.detected
+                    else f"delimiter {dialect.delimiter!r})"
+                )
             )
         columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
         quote = profile.csv.quote
@@ -449,10 +453,15 @@ def _csv_records(duck: Any, path: Path, dialect: CsvDialect) -> tuple[str, str, 
     record's exact text (``_records``), unless quote parity and the reader disagree on the
     number of records (a stray quote): then the reader's record numbers and the row as JSON.
     """
+    # DuckDB reports some problems once per column (TOO MANY COLUMNS: one per extra column):
+    # each kind of problem is named once, with its message at the last column it reached
     duck.execute(
-        "create temp table _rej_lines as select line as ordinal, string_agg(distinct "
-        "error_type || coalesce(': ' || error_message, ''), '; ') as _why, "
-        "any_value(csv_line) as _line from _rej_errors group by line"
+        "create temp table _rej_lines as with problems as (select line, error_type, "
+        "arg_max(error_message, column_idx) as message, min(column_idx) as first_column, "
+        "any_value(csv_line) as csv_line from _rej_errors group by line, error_type) "
+        "select line as ordinal, string_agg(error_type || coalesce(': ' || message, ''), "
+        "'; ' order by first_column, error_type) as _why, any_value(csv_line) as _line "
+        "from problems group by line"
     )
     stage_records(duck, path, dialect)
     n_src = duck.execute("select count(*) from _src").fetchone()[0]
