@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from flows import ingest
 from flows.mapping import load_profiles
 from flows.records import VERSION_ORDER
-from flows.settings import Warehouse
+from flows.settings import ConfigurationError, Warehouse
 from flows.warehouse import ensure_raw_schema, make_engine
 from tests.conftest import duckdb_url
 
@@ -248,3 +249,37 @@ def test_an_older_warehouse_gets_record_keys_and_its_duplicate_loads_share_them(
     # lines 2 and 3 are identical rows: two records, each loaded twice under one key
     assert by_row["b1", 2] == by_row["b2", 2] != by_row["b1", 3] == by_row["b2", 3]
     assert len({k for *_, k in keys}) == 3 and all(k.startswith("hash:") for *_, k in keys)
+
+
+def test_files_to_reload_by_path_folder_pattern_and_date(tmp_path, landing):
+    warehouse = Warehouse.from_env(duckdb_url(tmp_path / "wh.duckdb"))
+    engine = make_engine(warehouse)
+    ensure_raw_schema(engine)
+    planned = ["crm/a.csv", "crm/b.csv", "web/c.jsonl"]
+    for relative in planned:
+        write(landing, relative, "x\n")
+    with engine.begin() as conn:
+        for relative, day, status in (
+            ("crm/a.csv", 1, "loaded"),
+            ("crm/b.csv", 9, "loaded"),
+            ("web/c.jsonl", 9, "rejected"),
+        ):
+            conn.execute(
+                sa.text(
+                    "insert into raw.load_ledger (file_hash, source_uri, source_file, batch_id, "
+                    "status, rows_read, rows_loaded, rows_quarantined, loaded_at) values "
+                    f"('h', 'u', '{relative}', 'b', '{status}', 0, 0, 0, "
+                    f"timestamp '2026-12-0{day} 08:00:00')"
+                )
+            )
+    root = str(landing)
+    since = datetime(2026, 12, 5)
+    assert ingest.files_to_reload(engine, root, planned, ["crm"]) == ["crm/a.csv", "crm/b.csv"]
+    assert ingest.files_to_reload(engine, root, planned, ["*/*.jsonl"]) == ["web/c.jsonl"]
+    assert ingest.files_to_reload(engine, root, planned, [str(landing / "crm/b.csv")]) == [
+        "crm/b.csv"
+    ]
+    assert ingest.files_to_reload(engine, root, planned, ["crm"], since) == ["crm/b.csv"]
+    assert ingest.files_to_reload(engine, root, planned, [], since) == ["crm/b.csv"]
+    with pytest.raises(ConfigurationError, match="reload web/none.csv: no landing file"):
+        ingest.files_to_reload(engine, root, planned, ["web/none.csv"])
