@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from flows import ingest
-from flows.mapping import load_profiles
-from flows.settings import Warehouse
-from flows.warehouse import ensure_raw_schema, make_engine
 from tests.conftest import duckdb_url, query
+from tests.loading import load_landing, warehouse_with_profiles
 
 # What a Spanish Excel writes with "Save as CSV": ; between fields, 1.250,50 numbers,
 # dd/mm/yyyy dates, Windows-1252, CRLF. The profile says nothing about any of it.
@@ -72,22 +70,14 @@ SALESFORCE = textwrap.dedent(
 
 @pytest.fixture
 def env(tmp_path, landing):
-    maps = tmp_path / "maps"
-    maps.mkdir()
-    for name, text in (("es", EXCEL_ES), ("hubspot", HUBSPOT), ("salesforce", SALESFORCE)):
-        (maps / f"{name}.yml").write_text(text, encoding="utf-8")
-    warehouse = Warehouse.from_env(duckdb_url(tmp_path / "wh.duckdb"))
-    engine = make_engine(warehouse)
-    ensure_raw_schema(engine)
+    warehouse, engine, maps = warehouse_with_profiles(
+        tmp_path,
+        duckdb_url(tmp_path / "wh.duckdb"),
+        {"es": EXCEL_ES, "hubspot": HUBSPOT, "salesforce": SALESFORCE},
+    )
 
     def load_all() -> dict[str, ingest.FileResult]:
-        fs, root = ingest.open_landing(landing)
-        planned, _ = ingest.plan_files(fs, root, load_profiles(maps))
-        batch = ingest.new_batch_id()
-        return {
-            rel: ingest.load_file(engine, warehouse, fs, root, rel, prof, batch)
-            for rel, prof in planned
-        }
+        return load_landing(engine, warehouse, landing, maps)
 
     def sql(statement: str) -> list[tuple]:
         return query(warehouse.duckdb_path, statement)
@@ -169,7 +159,9 @@ def test_hubspot_exports_with_any_delimiter_a_bom_and_crlf(env, delimiter):
     result = load_all()["hubspot/contacts.csv"]
     assert (result.status, result.rows_loaded, result.encoding) == ("loaded", 2, "utf-8-sig")
     assert json.loads(result.dialect)["delimiter"] == delimiter
-    assert sql("select source_record_id, company_name, _source_row from raw.contacts") == [
+    assert sql(
+        "select source_record_id, company_name, _source_row from raw.contacts order by 1"
+    ) == [
         ("101", "Acme; Co | Ltd", 2),
         ("102", "Beta", 3),
     ]

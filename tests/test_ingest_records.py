@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from flows import ingest
-from flows.mapping import load_profiles
 from flows.records import VERSION_ORDER
 from flows.settings import ConfigurationError, Warehouse
 from flows.warehouse import ensure_raw_schema, make_engine
 from tests.conftest import duckdb_url
+from tests.loading import load_landing, warehouse_with_profiles
 
 # A CRM contact export with a record id (HubSpot's "Record ID").
 CRM = textwrap.dedent(
@@ -67,24 +67,10 @@ def wh(request, tmp_path, landing):
         url = duckdb_url(tmp_path / "wh.duckdb")
     else:
         url = request.getfixturevalue("postgres_url")
-    maps = tmp_path / "maps"
-    maps.mkdir()
-    (maps / "crm.yml").write_text(CRM, encoding="utf-8")
-    (maps / "clicks.yml").write_text(CLICKS, encoding="utf-8")
-    warehouse = Warehouse.from_env(url)
-    engine = make_engine(warehouse)
-    ensure_raw_schema(engine)
+    warehouse, engine, maps = warehouse_with_profiles(tmp_path, url, {"crm": CRM, "clicks": CLICKS})
 
     def load_all(replace: tuple[str, ...] = ()) -> dict[str, ingest.FileResult]:
-        fs, root = ingest.open_landing(landing)
-        planned, _ = ingest.plan_files(fs, root, load_profiles(maps))
-        batch = ingest.new_batch_id()
-        return {
-            rel: ingest.load_file(
-                engine, warehouse, fs, root, rel, prof, batch, replace=rel in replace
-            )
-            for rel, prof in planned
-        }
+        return load_landing(engine, warehouse, landing, maps, replace)
 
     def sql(statement: str) -> list[tuple]:
         with engine.connect() as conn:
@@ -214,9 +200,17 @@ def test_a_rejected_reload_keeps_the_earlier_rows(wh):
     ]
 
 
-def test_an_older_warehouse_gets_record_keys_and_its_duplicate_loads_share_them(tmp_path):
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_an_older_warehouse_gets_record_keys_and_its_duplicate_loads_share_them(
+    request, tmp_path, backend
+):
     """A warehouse from before record keys, where a grown file was loaded whole twice."""
-    warehouse = Warehouse.from_env(duckdb_url(tmp_path / "old.duckdb"))
+    url = (
+        duckdb_url(tmp_path / "old.duckdb")
+        if backend == "duckdb"
+        else request.getfixturevalue("postgres_url")
+    )
+    warehouse = Warehouse.from_env(url)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
     with engine.begin() as conn:

@@ -52,10 +52,15 @@ def test_a_fixed_mapping_reloaded_then_grown_files_publish_without_duplicates(
     profile.write_text(fixed.replace("    Not sure: unknown\n", ""), encoding="utf-8")
 
     # 1. a bad mapping: every "Not sure" answer is quarantined
-    first = qualify(sources=str(sample_copy), warehouse_url=url, mappings=str(mappings))
+    qualify(sources=str(sample_copy), warehouse_url=url, mappings=str(mappings))
     unsure = "select count(*) from raw.quarantine where value = 'Not sure'"
-    assert query(path, unsure)[0][0] > 0
-    assert first.tiers != SAMPLE_TIERS
+    [(quarantined,)] = query(path, unsure)
+    assert quarantined > 0
+    kept = (
+        "select (select count(*) from raw.qualification_answers), (select count(*) from "
+        "raw.quarantine where _mapping = 'discovery_answers')"
+    )
+    [(answers, rejected)] = query(path, kept)
 
     # 2. fixed, then reloaded: the answers' files are replaced, nothing else is touched
     profile.write_text(fixed, encoding="utf-8")
@@ -67,6 +72,9 @@ def test_a_fixed_mapping_reloaded_then_grown_files_publish_without_duplicates(
     assert code == 0
     assert "reload: 10 files read again, their earlier rows replaced" in capsys.readouterr().out
     assert query(path, unsure) == [(0,)]
+    # every row once: what left the quarantine is loaded now
+    [(answers_now, rejected_now)] = query(path, kept)
+    assert answers_now - answers == rejected - rejected_now > 0
     assert query(path, "select count(*) from raw.events") == before
     assert dict(query(path, "select tier, count(*) from marts.leads group by 1")) == SAMPLE_TIERS
     ledger = query(
