@@ -320,9 +320,11 @@ class Staged:
     dialect: CsvDialect | None = None
 
 
+# temp tables a load creates in its DuckDB connection
 STAGING_TABLES = (
-    "_src", "_broken", "_rej_errors", "_rej_scans", "_parsed", "_lines_raw", "_records",
-    "_line_map", "_accepted", "_keyed", "_existing", "_existing_quarantine", "_new", "_quarantined",
+    "_src", "_broken", "_rej_errors", "_rej_scans", "_rej_lines", "_physical", "_records",
+    "_line_map", "_lines_raw", "_parsed", "_accepted", "_keyed", "_existing",
+    "_existing_quarantine", "_new", "_quarantined",
 )  # fmt: skip
 
 

@@ -236,3 +236,23 @@ def _date(text: str):
     from datetime import date
 
     return date.fromisoformat(text)
+
+
+def test_a_stray_quote_inside_a_field_keeps_every_row_and_its_line(env):
+    """Quote parity cannot tell where records start here; the reader's count is used."""
+    landing, _, load_all, sql = env
+    text = (
+        "Id|Decided|Email|Decision|Reason|Notes\n"
+        '1|2026-03-01T10:00:00Z|ana@acme.es|accepted||wants a 27" screen\n'
+        "2|2026-03-02T10:00:00Z|luis@beta.com|accepted||ok\n"
+        "3|2026-03-03T10:00:00Z|eva@gamma.io|maybe||\n"
+    )
+    write(landing, "salesforce/stray.csv", text.encode())
+    result = load_all()["salesforce/stray.csv"]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    assert sql("select _source_row, notes from raw.sales_decisions order by 1") == [
+        (2, 'wants a 27" screen'),
+        (3, "ok"),
+    ]
+    [(row, original)] = sql("select _source_row, original_row from raw.quarantine")
+    assert row == 4 and json.loads(original)["Decision"] == "maybe"
