@@ -227,10 +227,15 @@ def stage_records(duck: Any, path: Path, dialect: CsvDialect) -> None:
     file in order (the header is ordinal 1), the physical line it starts on and its exact
     text, lines joined with the file's newline."""
     duck.execute("drop table if exists _physical")
+    # lines split at LF only (a CR inside a quoted field is text, not a line break), the CR
+    # of CRLF removed; the empty piece after the last newline is not a line
     duck.execute(
-        f"create temp table _physical as select _line from read_csv({_lit(str(path))}, "
-        "header = false, auto_detect = false, columns = {'_line': 'VARCHAR'}, "
-        "delim = '\x1f', quote = '', escape = '', max_line_size = 100000000)"
+        "create temp table _physical as with pieces as (select string_split(content, chr(10)) "
+        f"as lines from read_text({_lit(str(path))})) select unnest(range(1, len(lines) + 1)) "
+        "as line_no, regexp_replace(unnest(lines), '\r$', '') as _line from pieces"
+    )
+    duck.execute(
+        "delete from _physical where line_no = (select max(line_no) from _physical) and _line = ''"
     )
     quote = dialect.quote
     quotes = (
@@ -242,7 +247,7 @@ def stage_records(duck: Any, path: Path, dialect: CsvDialect) -> None:
         f"""
         create temp table _records as
         with lines as (
-            select rowid + 1 as line_no, coalesce(_line, '') as text, {quotes} as quotes
+            select line_no, coalesce(_line, '') as text, {quotes} as quotes
             from _physical
         ),
         starts as (

@@ -256,3 +256,19 @@ def test_a_stray_quote_inside_a_field_keeps_every_row_and_its_line(env):
     ]
     [(row, original)] = sql("select _source_row, original_row from raw.quarantine")
     assert row == 4 and json.loads(original)["Decision"] == "maybe"
+
+
+def test_a_carriage_return_inside_a_quoted_field_is_text_not_a_line_break(env):
+    landing, _, load_all, sql = env
+    text = (
+        "Id|Decided|Email|Decision|Reason|Notes\n"
+        '1|2026-03-01T10:00:00Z|ana@acme.es|accepted||"old\rMac line"\n'
+        "2|never|luis@beta.com|accepted||ok\n"
+    )
+    write(landing, "salesforce/cr.csv", text.encode())
+    result = load_all()["salesforce/cr.csv"]
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1), result.error
+    assert sql("select _source_row, notes from raw.sales_decisions") == [(2, "old\rMac line")]
+    assert sql("select _source_row, original_row from raw.quarantine") == [
+        (3, "2|never|luis@beta.com|accepted||ok")
+    ]
