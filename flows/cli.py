@@ -39,6 +39,8 @@ def _print_summary(summary: object) -> None:
         f"rows:  {totals.get('rows_loaded', 0):,} loaded, "
         f"{totals.get('rows_quarantined', 0):,} quarantined (see raw.quarantine)"
     )
+    if totals.get("rows_unchanged"):
+        print(f"       {totals['rows_unchanged']:,} unchanged: loaded before from changed files")
     if totals.get("rows_suppressed"):
         print(f"       {totals['rows_suppressed']:,} dropped: erased people (ops.suppressions)")
     for f in summary.files:
@@ -46,6 +48,8 @@ def _print_summary(summary: object) -> None:
             print(f"  {f['status'].upper()}: {f['error'] or f['source_file']}")
     if summary.reprocessed:
         print(f"backfill: {len(summary.reprocessed)} files forgotten and loaded again")
+    if summary.reloaded:
+        print(f"reload: {len(summary.reloaded)} files read again, their earlier rows replaced")
     for g in summary.gates:
         print(f"gate {g['gate']}: {'passed' if g['success'] else 'BLOCKED'}")
     if summary.data_docs:
@@ -130,6 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 lock_timeout=args.lock_timeout,
                 backfill_since=getattr(args, "since", None),
                 backfill_until=getattr(args, "until", None),
+                reload=getattr(args, "paths", None),
+                reload_since=getattr(args, "reload_since", None),
             )
     except GateFailed as exc:
         print(f"\nleadflow run failed: {exc}", file=sys.stderr)
@@ -144,6 +150,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary)
     return 0
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Read landing files again with the current mapping profiles, replacing their rows."""
+    if not args.paths and args.reload_since is None:
+        print("leadflow reload: name the files (PATH...) or --since DATE", file=sys.stderr)
+        return 2
+    return cmd_run(args)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -480,6 +494,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(backfill)
     backfill.set_defaults(func=cmd_run)
+
+    reload = sub.add_parser(
+        "reload",
+        help="read landing files again after a mapping change, replacing their rows",
+        description="Read the named landing files again with the current mapping profiles: "
+        "each file's rows (raw tables and quarantine) are replaced by the new load in one "
+        "transaction, the ledger keeping both loads (the earlier marked reprocessed). Then "
+        "rebuild every model, gate and publish, as a run does.",
+    )
+    reload.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="a landing file or folder (a path inside the landing folder, or relative to "
+        "it), or a glob pattern such as 'crm/*.csv'",
+    )
+    reload.add_argument(
+        "--since",
+        dest="reload_since",
+        metavar="DATE",
+        help="only files loaded on or after DATE (YYYY-MM-DD); without PATH: all of them",
+    )
+    _add_run_options(reload)
+    reload.set_defaults(func=cmd_reload)
 
     sql = sub.add_parser(
         "sql",

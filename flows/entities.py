@@ -32,6 +32,9 @@ class Entity:
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (field, other field, value): the field is required when the other field has the value.
     required_when: tuple[tuple[str, str, str], ...] = ()
+    # The fields that identify a record in its export (all present: the record's key; else
+    # the key is a hash of the record's values). See flows/records.py.
+    record_key: tuple[str, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -60,6 +63,7 @@ CONTACTS = Entity(
     required=("email", "captured_at"),
     timestamps=("captured_at",),
     emails=("email",),
+    record_key=("source_record_id",),
 )
 
 COMPANIES = Entity(
@@ -78,6 +82,7 @@ COMPANIES = Entity(
     integers=("employees",),
     decimals=("annual_revenue",),
     domains=("domain",),
+    record_key=("domain", "as_of"),
 )
 
 EVENT_TYPES = (
@@ -117,6 +122,7 @@ EVENTS = Entity(
     integers=("duration_seconds", "minutes_attended"),
     emails=("email",),
     one_of=(("email", "visitor_id"),),
+    record_key=("event_id",),
 )
 
 # Why sales (or the ICP) disqualified a lead. The ICP exclusions use the first four.
@@ -151,6 +157,7 @@ SALES_DECISIONS = Entity(
     emails=("email",),
     choices={"decision": ("accepted", "rejected"), "reason": DISQUALIFICATION_REASONS},
     required_when=(("reason", "decision", "rejected"),),
+    record_key=("decision_id",),
 )
 
 ANSWERS = ("yes", "no", "unknown")
@@ -173,6 +180,7 @@ QUALIFICATION_ANSWERS = Entity(
     integers=("timeline_months",),
     emails=("email",),
     choices={"answer": ANSWERS},
+    record_key=("answer_id",),
 )
 
 OPPORTUNITY_STAGES = ("proposal", "negotiation", "closed_won", "closed_lost")
@@ -202,6 +210,7 @@ OPPORTUNITIES = Entity(
     emails=("email",),
     one_of=(("email", "account_website"),),
     choices={"stage": OPPORTUNITY_STAGES},
+    record_key=("opportunity_id",),
 )
 
 # What became of a lead, as a CRM records it: a deal won or lost, a lead converted or not.
@@ -224,6 +233,7 @@ OUTCOMES = Entity(
     emails=("email",),
     one_of=(("email", "source_record_id"),),
     choices={"outcome": OUTCOME_VALUES},
+    record_key=("outcome_id",),
     notes={
         "outcome_id": "the outcome's own record id in the CRM (a deal id), when it has one",
         "source_record_id": "the CRM record id of the lead or contact the outcome belongs to, "
@@ -270,6 +280,10 @@ def _entity_table(entity: Entity) -> sa.Table:
         sa.Column("_source_type", sa.Text(), nullable=False),
         sa.Column("_batch_id", sa.Text(), nullable=False),
         sa.Column("_loaded_at", sa.DateTime(), nullable=False),
+        # the record's identity in its export and a hash of its values (flows/records.py);
+        # added in place to older warehouses by flows.warehouse.ensure_raw_schema
+        sa.Column("_record_key", sa.Text()),
+        sa.Column("_record_hash", sa.Text()),
         comment=f"Rows loaded from landing files mapped to the canonical {entity.name} entity.",
     )
 
@@ -309,8 +323,13 @@ LOAD_LEDGER = sa.Table(
     # rows dropped because their person was erased (ops.suppressions); added in place to
     # older ledgers by flows.warehouse.ensure_raw_schema
     sa.Column("rows_suppressed", sa.BigInteger()),
+    # records of a changed file loaded before, so not loaded again (flows/records.py)
+    sa.Column("rows_unchanged", sa.BigInteger()),
+    # the CSV dialect read (JSON: delimiter, quote, decimal, thousands, day_first, newline,
+    # and which of them were detected)
+    sa.Column("dialect", sa.Text()),
     sa.Column("error", sa.Text()),
     sa.Column("loaded_at", sa.DateTime(), nullable=False),
     comment="One row per file load attempt; a file whose content hash is 'loaded' is skipped "
-    "('reprocessed': a backfill loaded it again).",
+    "('reprocessed': a backfill or `leadflow reload` replaced its rows).",
 )

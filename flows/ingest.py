@@ -9,9 +9,7 @@ or not at all, and a file whose content hash is in the ledger is never loaded tw
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
-import io
 import shutil
 import tempfile
 import uuid
@@ -19,16 +17,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal
 
 import fsspec
 import sqlalchemy as sa
 
+from flows.dialect import (
+    CsvDialect,
+    DialectError,
+    detect_formats,
+    effective_profile,
+    number_sql,
+    read_header,
+    stage_records,
+)
 from flows.entities import ENTITIES, LOAD_LEDGER, QUARANTINE, RAW_SCHEMA, RAW_TABLES, Entity
 from flows.mapping import MappingProfile, profiles_for
 from flows.privacy import drop_suppressed, suppressed_hashes
-from flows.settings import Warehouse
+from flows.records import changed_rows_sql, keyed_table_sql, latest_versions_sql
+from flows.settings import ConfigurationError, Warehouse
 from flows.warehouse import duckdb_connection, duckdb_memory_limit
 
 Status = Literal["loaded", "skipped", "rejected", "unmapped"]
@@ -55,8 +64,12 @@ class FileResult:
     rows_quarantined: int = 0
     # rows of people erased with `leadflow forget` (ops.suppressions): dropped, not stored
     rows_suppressed: int = 0
+    # records of a changed file loaded (or quarantined) before: not loaded again
+    rows_unchanged: int = 0
     error: str | None = None
     file_hash: str | None = None
+    # the CSV dialect read, as JSON (flows/dialect.py)
+    dialect: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -184,30 +197,6 @@ def utf8_path(path: Path, encoding: str, workdir: Path) -> Path:
     return target
 
 
-def read_csv_header(path: Path, profile: MappingProfile) -> list[str]:
-    """The header row of a UTF-8 CSV file, as the csv module reads it."""
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        line = handle.readline()
-    if not line.strip():
-        return []
-    quote = profile.csv.quote or None
-    reader = csv.reader(
-        io.StringIO(line),
-        delimiter=profile.csv.delimiter,
-        quotechar=quote or '"',
-        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
-    )
-    header = next(reader, [])
-    seen: dict[str, int] = {}
-    unique = []
-    for name in header:
-        name = name.strip()
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        unique.append(name if count == 0 else f"{name}_{count + 1}")
-    return unique
-
-
 # --------------------------------------------------------------------------- SQL building
 
 
@@ -306,9 +295,10 @@ def parsed_select(
     for field in entity.timestamps:
         typed[field] = _timestamp_expr(text[field], profile)
     for field in entity.integers:
-        typed[field] = f"try_cast(try_cast(replace({text[field]}, ',', '') as double) as bigint)"
+        number = number_sql(text[field], profile)
+        typed[field] = f"try_cast(try_cast({number} as double) as bigint)"
     for field in entity.decimals:
-        typed[field] = f"try_cast(replace({text[field]}, ',', '') as double)"
+        typed[field] = f"try_cast({number_sql(text[field], profile)} as double)"
     checks = _checks(entity, text, typed)
     reason = "case " + " ".join(f"when {c} then {_lit(r)}" for c, r, _ in checks) + " end"
     field_of = "case " + " ".join(f"when {c} then {_lit(f)}" for c, _, f in checks) + " end"
@@ -327,54 +317,61 @@ class Staged:
 
     rows_read: int
     columns: list[str]
+    dialect: CsvDialect | None = None
+
+
+# temp tables a load creates in its DuckDB connection
+STAGING_TABLES = (
+    "_src", "_broken", "_rej_errors", "_rej_scans", "_rej_lines", "_physical", "_records",
+    "_line_map", "_lines_raw", "_parsed", "_accepted", "_keyed", "_existing",
+    "_existing_quarantine", "_new", "_quarantined",
+)  # fmt: skip
 
 
 def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) -> Staged:
     """Read ``path`` into temp table ``_parsed`` (+ ``_broken`` lines) in ``duck``."""
-    for table in ("_src", "_broken", "_rej_errors", "_rej_scans", "_parsed", "_lines_raw"):
+    for table in STAGING_TABLES:
         duck.execute(f"drop table if exists {table}")
+    dialect = None
     if profile.format == "csv":
-        header = read_csv_header(path, profile)
+        try:
+            header, dialect = read_header(duck, path, profile, relative)
+        except DialectError as exc:
+            raise FileRejected(str(exc)) from None
         if not header:
             raise FileRejected(f"{relative}: empty file or no header row")
         missing = [c for c in profile.required_columns() if c not in header]
         if missing:
             raise FileRejected(
                 f"{relative}: missing required column(s) {', '.join(map(repr, missing))} "
-                f"for mapping {profile.name!r} (found: {', '.join(map(repr, header))})"
+                f"for mapping {profile.name!r} (found: {', '.join(map(repr, header))}; "
+                + (
+                    "no delimiter of , ; tab | gives them)"
+                    if "delimiter" in dialect.detected
+                    else f"delimiter {dialect.delimiter!r})"
+                )
             )
         columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
         quote = profile.csv.quote
         duck.execute(
             f"create temp table _src as select * from read_csv({_lit(str(path))}, "
             f"header = true, auto_detect = false, columns = {columns}, "
-            f"delim = {_lit(profile.csv.delimiter)}, quote = {_lit(quote)}, "
+            f"delim = {_lit(dialect.delimiter)}, quote = {_lit(quote)}, "
             f"escape = {_lit(quote)}, store_rejects = true, rejects_table = '_rej_errors', "
             f"rejects_scan = '_rej_scans', max_line_size = 10000000)"
         )
-        duck.execute(
-            "create temp table _broken as select line as _source_row, "
-            "string_agg(error_type || coalesce(': ' || error_message, ''), '; ') as _why, "
-            "any_value(csv_line) as _line from _rej_errors group by line"
+        entity = ENTITIES[profile.entity]
+        mapped = {f: profile.columns[f] for f in entity.fields if profile.columns.get(f) in header}
+        detect_formats(
+            duck,
+            profile,
+            dialect,
+            [mapped[f] for f in (*entity.integers, *entity.decimals) if f in mapped],
+            [mapped[f] for f in entity.timestamps if f in mapped],
         )
-        n_src = duck.execute("select count(*) from _src").fetchone()[0]
-        n_broken = duck.execute("select count(*) from _broken").fetchone()[0]
-        if n_broken:
-            row_expr = "_lines.line"
-            source = (
-                f"(select s.*, g.line from _src s join (select line, row_number() over "
-                f"(order by line) - 1 as k from range(2, {n_src + n_broken + 2}) r(line) "
-                f"anti join _broken b on b._source_row = r.line) g on g.k = s.rowid) _lines"
-            )
-        else:
-            row_expr = "_lines.rowid + 2"
-            source = "_src _lines"
+        profile = effective_profile(profile, dialect)
+        row_expr, source, original = _csv_records(duck, path, dialect)
         value_of = {c: f"_lines.{_ident(c)}" for c in header}
-        original = (
-            "to_json(struct_pack("
-            + ", ".join(f"{_ident(c)} := _lines.{_ident(c)}" for c in header)
-            + "))"
-        )
         present = header
     elif profile.format == "jsonl":
         keys = sorted(set(profile.columns.values()))
@@ -445,8 +442,72 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
         + (f", {invalid_json} as _json_error" if invalid_json else ", null as _json_error")
         + f" from {source}"
     )
+    n_src = duck.execute("select count(*) from _src").fetchone()[0]
     n_broken = duck.execute("select count(*) from _broken").fetchone()[0]
-    return Staged(rows_read=n_src + n_broken, columns=fields)
+    return Staged(rows_read=n_src + n_broken, columns=fields, dialect=dialect)
+
+
+def _csv_records(duck: Any, path: Path, dialect: CsvDialect) -> tuple[str, str, str]:
+    """Temp table ``_broken`` (rows DuckDB's reader rejected, each problem named once) and
+    the row number, FROM source and original text of the rows it read (``_src``).
+
+    Row numbers are the physical lines where records start and the original text is the
+    record's exact text (``_records``), unless quote parity and the reader disagree on the
+    number of records (a stray quote): then the reader's record numbers and the row as JSON.
+    """
+    # DuckDB reports some problems once per column (TOO MANY COLUMNS: one per extra column):
+    # each kind of problem is named once, with its message at the last column it reached
+    duck.execute(
+        "create temp table _rej_lines as with problems as (select line, error_type, "
+        "arg_max(error_message, column_idx) as message, min(column_idx) as first_column, "
+        "any_value(csv_line) as csv_line from _rej_errors group by line, error_type) "
+        "select line as ordinal, string_agg(error_type || coalesce(': ' || message, ''), "
+        "'; ' order by first_column, error_type) as _why, any_value(csv_line) as _line "
+        "from problems group by line"
+    )
+    stage_records(duck, path, dialect)
+    n_src = duck.execute("select count(*) from _src").fetchone()[0]
+    header_at, n_data = duck.execute(
+        "with header as (select min(ordinal) as ordinal from _records where not is_blank) "
+        "select header.ordinal, count(r.ordinal) from header left join _records r "
+        "on r.ordinal > header.ordinal and not r.is_blank group by header.ordinal"
+    ).fetchone()
+    n_rejected = duck.execute("select count(*) from _rej_lines").fetchone()[0]
+    if header_at is not None and n_data == n_src + n_rejected:
+        duck.execute(
+            "create temp table _broken as select r.start_line as _source_row, b._why, "
+            "r.text as _line from _rej_lines b join _records r on r.ordinal = b.ordinal"
+        )
+        duck.execute(
+            "create temp table _line_map as select start_line, text, row_number() over "
+            f"(order by ordinal) - 1 as k from _records where ordinal > {int(header_at)} and "
+            "not is_blank and ordinal not in (select ordinal from _rej_lines)"
+        )
+        source = (
+            "(select s.*, g.start_line as _line_no, g.text as _text from _src s "
+            "join _line_map g on g.k = s.rowid) _lines"
+        )
+        row_expr, original = "_lines._line_no", "_lines._text"
+    else:
+        duck.execute(
+            "create temp table _broken as select ordinal as _source_row, _why, "
+            "trim(_line, chr(13) || chr(10)) as _line from _rej_lines"
+        )
+        duck.execute(
+            "create temp table _line_map as select ordinal, row_number() over (order by "
+            f"ordinal) - 1 as k from range(2, {n_src + n_rejected + 2}) r(ordinal) "
+            "anti join _rej_lines b on b.ordinal = r.ordinal"
+        )
+        source = "(select s.*, g.ordinal from _src s join _line_map g on g.k = s.rowid) _lines"
+        columns = [r[0] for r in duck.execute("describe _src").fetchall()]
+        row_expr = "_lines.ordinal"
+        original = (
+            "to_json(struct_pack("
+            + ", ".join(f"{_ident(c)} := _lines.{_ident(c)}" for c in columns)
+            + "))"
+        )
+    duck.execute("drop table _rej_lines")
+    return row_expr, source, original
 
 
 def json_path(key: str) -> str:
@@ -491,6 +552,11 @@ def _counts(duck: Any) -> tuple[int, int]:
     return int(loaded), int(quarantined) + int(broken)
 
 
+RECORD_COLUMNS = ("_record_key", "_record_hash")
+# A quarantined row is the same as one quarantined before when its reason and text are.
+QUARANTINE_ROW_HASH = "md5(reason || '|' || original_row)"
+
+
 def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> dict[str, Any]:
     return {
         "file_hash": result.file_hash,
@@ -505,23 +571,53 @@ def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> d
         "rows_loaded": result.rows_loaded,
         "rows_quarantined": result.rows_quarantined,
         "rows_suppressed": result.rows_suppressed,
+        "rows_unchanged": result.rows_unchanged,
+        "dialect": result.dialect,
         "error": result.error,
         "loaded_at": now,
     }
 
 
-def already_loaded(engine: sa.Engine, file_hash: str, mapping: str) -> str | None:
-    """The file a content hash was loaded from with this mapping profile, if it was."""
+def already_loaded(engine: sa.Engine, file_hash: str, mapping: str, relative: str) -> str | None:
+    """The file a content hash was loaded from with this mapping profile, if it was and
+    loading it again would change nothing: from another file, or as this file's latest
+    content (content this file had before and changed since is compared row by row)."""
+    ledger = LOAD_LEDGER.c
+    loaded = sa.and_(ledger.mapping == mapping, ledger.status == "loaded")
     with engine.connect() as conn:
-        return conn.execute(
-            sa.select(LOAD_LEDGER.c.source_file)
-            .where(
-                LOAD_LEDGER.c.file_hash == file_hash,
-                LOAD_LEDGER.c.mapping == mapping,
-                LOAD_LEDGER.c.status == "loaded",
-            )
+        files = set(
+            conn.execute(
+                sa.select(ledger.source_file).where(loaded, ledger.file_hash == file_hash)
+            ).scalars()
+        )
+        if not files:
+            return None
+        if relative not in files:
+            return sorted(files)[0]
+        latest = conn.execute(
+            sa.select(ledger.file_hash)
+            .where(loaded, ledger.source_file == relative)
+            .order_by(ledger.loaded_at.desc(), ledger.batch_id.desc())
             .limit(1)
         ).scalar()
+    return relative if latest == file_hash else None
+
+
+def loaded_before(engine: sa.Engine, relative: str, mapping: str) -> bool:
+    """Whether some content of this file was loaded with this profile (and not replaced)."""
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                sa.select(LOAD_LEDGER.c.batch_id)
+                .where(
+                    LOAD_LEDGER.c.source_file == relative,
+                    LOAD_LEDGER.c.mapping == mapping,
+                    LOAD_LEDGER.c.status == "loaded",
+                )
+                .limit(1)
+            ).scalar()
+            is not None
+        )
 
 
 def record_rejection(engine: sa.Engine, result: FileResult, uri: str, batch: str) -> None:
@@ -538,8 +634,16 @@ def load_file(
     relative: str,
     profile: MappingProfile,
     batch_id: str,
+    replace: bool = False,
 ) -> FileResult:
-    """Load one landing file with its profile; never raises for bad data, only for I/O."""
+    """Load one landing file with its profile; never raises for bad data, only for I/O.
+
+    Content already loaded with this profile is skipped. Of a changed file only the records
+    not loaded before are loaded (flows/records.py). With ``replace`` (``leadflow reload``)
+    the file is read again whatever its hash, and its rows from this profile (raw and
+    quarantine) are replaced by the new load in one transaction, the ledger marking the
+    earlier loads ``reprocessed``; a rejected reload leaves the earlier rows in place.
+    """
     uri = fs.unstrip_protocol(f"{root}/{relative}")
     result = FileResult(
         source_file=relative, status="loaded", mapping=profile.name, entity=profile.entity
@@ -557,20 +661,26 @@ def load_file(
             result.file_hash = _sha256(path)
             return _reject(engine, result, uri, batch_id, str(exc))
         result.file_hash, result.encoding = info.sha256, info.encoding
-        earlier = already_loaded(engine, info.sha256, profile.name)
+        earlier = None if replace else already_loaded(engine, info.sha256, profile.name, relative)
         if earlier is not None:
             result.status = "skipped"
             result.error = None if earlier == relative else f"same content as {earlier}"
             return result
         readable = utf8_path(path, info.encoding, Path(workdir)) if declared else path
-        suppressed = suppressed_hashes(engine)
-        if warehouse.backend == "duckdb":
-            return _load_into_duckdb(
-                engine, readable, profile, relative, batch_id, result, uri, suppressed
-            )
-        return _load_into_postgres(
-            engine, readable, profile, relative, batch_id, result, uri, Path(workdir), suppressed
+        load = Load(
+            engine=engine,
+            profile=profile,
+            relative=relative,
+            batch=batch_id,
+            result=result,
+            uri=uri,
+            suppressed=suppressed_hashes(engine),
+            changed=not replace and loaded_before(engine, relative, profile.name),
+            replace=replace,
         )
+        if warehouse.backend == "duckdb":
+            return _load_into_duckdb(load, readable)
+        return _load_into_postgres(load, readable, Path(workdir))
 
 
 def _sha256(path: Path) -> str:
@@ -588,16 +698,51 @@ def _reject(engine: sa.Engine, result: FileResult, uri: str, batch: str, why: st
     return result
 
 
-def _stage_or_reject(
-    duck: Any,
-    path: Path,
-    profile: MappingProfile,
-    relative: str,
-    result: FileResult,
-    suppressed: dict[str, set[str]],
-) -> Staged | None:
+@dataclass
+class Load:
+    """One file's load with one profile: where it goes and what it replaces."""
+
+    engine: sa.Engine
+    profile: MappingProfile
+    relative: str
+    batch: str
+    result: FileResult
+    uri: str
+    suppressed: dict[str, set[str]]
+    # some content of the file was loaded before: compare records with what is loaded
+    changed: bool = False
+    # replace the file's rows from this profile (leadflow reload)
+    replace: bool = False
+
+    def earlier_rows(self) -> tuple[str, str]:
+        """SELECTs of the latest record versions and the quarantined rows' hashes loaded
+        from this file with this profile."""
+        where = f"_mapping = {_lit(self.profile.name)} and _source_file = {_lit(self.relative)}"
+        records = latest_versions_sql(self.profile.entity, where)
+        quarantined = (
+            f"select distinct {QUARANTINE_ROW_HASH} as _q from {RAW_SCHEMA}.quarantine "
+            f"where {where}"
+        )
+        return records, quarantined
+
+    def replace_statements(self) -> list[str]:
+        """SQL deleting the file's rows from this profile and marking its loads replaced."""
+        if not self.replace:
+            return []
+        where = f"_mapping = {_lit(self.profile.name)} and _source_file = {_lit(self.relative)}"
+        return [
+            f"delete from {RAW_SCHEMA}.{self.profile.entity} where {where}",
+            f"delete from {RAW_SCHEMA}.quarantine where {where}",
+            f"update {RAW_SCHEMA}.load_ledger set status = 'reprocessed' "
+            f"where mapping = {_lit(self.profile.name)} "
+            f"and source_file = {_lit(self.relative)} and status = 'loaded'",
+        ]
+
+
+def _stage_or_reject(duck: Any, path: Path, load: Load) -> Staged | None:
     """Stage the file in ``duck``, drop suppressed people's rows and count rows; None, with
     ``result`` rejected, if unreadable."""
+    profile, relative, result = load.profile, load.relative, load.result
     try:
         staged = stage_file(duck, path, profile, relative)
     except FileRejected as exc:
@@ -608,89 +753,139 @@ def _stage_or_reject(
         result.error = f"{relative}: cannot be read as {profile.format}: {exc}"
         return None
     result.rows_read = staged.rows_read
-    result.rows_suppressed = drop_suppressed(duck, ENTITIES[profile.entity].fields, suppressed)
+    result.dialect = staged.dialect.as_json() if staged.dialect else None
+    result.rows_suppressed = drop_suppressed(duck, ENTITIES[profile.entity].fields, load.suppressed)
     result.rows_loaded, result.rows_quarantined = _counts(duck)
     return staged
 
 
-def _load_into_duckdb(
-    engine: sa.Engine,
-    path: Path,
-    profile: MappingProfile,
-    relative: str,
-    batch: str,
-    result: FileResult,
-    uri: str,
-    suppressed: dict[str, set[str]],
-) -> FileResult:
+def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> None:
+    """Temp tables ``_new`` (raw rows to insert, with their record key and hash) and
+    ``_quarantined`` (quarantine rows to insert): of a changed file only what was not loaded
+    before, which counts as ``rows_unchanged``. Needs ``_existing`` and
+    ``_existing_quarantine`` when ``load.changed``."""
+    profile, result = load.profile, load.result
+    table = RAW_TABLES[profile.entity]
+    names = [c.name for c in table.columns if c.name not in RECORD_COLUMNS]
+    accepted = _accepted_select(profile, staged.columns, load.relative, load.batch, now_sql)
+    duck.execute(
+        f"create temp table _accepted as select * from ({accepted}) "
+        f"accepted({', '.join(_ident(n) for n in names)})"
+    )
+    duck.execute(f"create temp table _keyed as {keyed_table_sql(profile.entity, '_accepted')}")
+    q_names = ", ".join(_ident(c.name) for c in QUARANTINE.columns)
+    quarantine = _quarantine_select(profile, load.relative, load.batch, now_sql)
+    quarantined = f"select * from ({quarantine}) q({q_names})"
+    if load.changed:
+        duck.execute(f"create temp table _new as {changed_rows_sql('_keyed', '_existing')}")
+        quarantined += f" where {QUARANTINE_ROW_HASH} not in (select _q from _existing_quarantine)"
+    else:
+        duck.execute("create temp table _new as select * from _keyed")
+    duck.execute(f"create temp table _quarantined as {quarantined}")
+    loaded = duck.execute("select count(*) from _new").fetchone()[0]
+    kept = duck.execute("select count(*) from _quarantined").fetchone()[0]
+    result.rows_unchanged = (result.rows_loaded - loaded) + (result.rows_quarantined - kept)
+    result.rows_loaded, result.rows_quarantined = int(loaded), int(kept)
+
+
+def _raw_columns(entity: str) -> str:
+    return ", ".join(_ident(c.name) for c in RAW_TABLES[entity].columns)
+
+
+def _load_into_duckdb(load: Load, path: Path) -> FileResult:
     now = _utcnow()
     now_sql = f"timestamp '{now.isoformat(sep=' ')}'"
-    table = RAW_TABLES[profile.entity]
-    with duckdb_connection(engine) as duck:
-        staged = _stage_or_reject(duck, path, profile, relative, result, suppressed)
+    profile, result = load.profile, load.result
+    with duckdb_connection(load.engine) as duck:
+        staged = _stage_or_reject(duck, path, load)
         if staged is None:
-            return _reject(engine, result, uri, batch, result.error or "")
-        target_cols = ", ".join(_ident(c.name) for c in table.columns)
-        q_cols = ", ".join(_ident(c.name) for c in QUARANTINE.columns)
-        ledger = _ledger_values(result, uri, batch, now)
-        duck.execute("begin transaction")
+            return _reject(load.engine, result, load.uri, load.batch, result.error or "")
         try:
-            duck.execute(
-                f"insert into {RAW_SCHEMA}.{profile.entity} ({target_cols}) "
-                + _accepted_select(profile, staged.columns, relative, batch, now_sql)
-            )
-            duck.execute(
-                f"insert into {RAW_SCHEMA}.quarantine ({q_cols}) "
-                + _quarantine_select(profile, relative, batch, now_sql)
-            )
-            duck.execute(
-                f"insert into {RAW_SCHEMA}.load_ledger ({', '.join(ledger)}) values "
-                f"({', '.join('?' for _ in ledger)})",
-                list(ledger.values()),
-            )
-            duck.execute("commit")
-        except BaseException:
-            duck.execute("rollback")
-            raise
+            if load.changed:
+                records, quarantined = load.earlier_rows()
+                duck.execute(f"create temp table _existing as {records}")
+                duck.execute(f"create temp table _existing_quarantine as {quarantined}")
+            _select_new_rows(duck, staged, load, now_sql)
+            ledger = _ledger_values(result, load.uri, load.batch, now)
+            target_cols = _raw_columns(profile.entity)
+            q_cols = ", ".join(_ident(c.name) for c in QUARANTINE.columns)
+            duck.execute("begin transaction")
+            try:
+                for statement in load.replace_statements():
+                    duck.execute(statement)
+                duck.execute(
+                    f"insert into {RAW_SCHEMA}.{profile.entity} ({target_cols}) "
+                    f"select {target_cols} from _new"
+                )
+                duck.execute(
+                    f"insert into {RAW_SCHEMA}.quarantine ({q_cols}) "
+                    f"select {q_cols} from _quarantined"
+                )
+                duck.execute(
+                    f"insert into {RAW_SCHEMA}.load_ledger ({', '.join(ledger)}) values "
+                    f"({', '.join('?' for _ in ledger)})",
+                    list(ledger.values()),
+                )
+                duck.execute("commit")
+            except BaseException:
+                duck.execute("rollback")
+                raise
         finally:
-            for name in ("_src", "_broken", "_rej_errors", "_rej_scans", "_parsed"):
+            for name in STAGING_TABLES:
                 duck.execute(f"drop table if exists {name}")
     return result
 
 
-def _load_into_postgres(
-    engine: sa.Engine,
-    path: Path,
-    profile: MappingProfile,
-    relative: str,
-    batch: str,
-    result: FileResult,
-    uri: str,
-    workdir: Path,
-    suppressed: dict[str, set[str]],
-) -> FileResult:
+def _fetch_into(duck: Any, engine: sa.Engine, name: str, select: str, workdir: Path) -> None:
+    """Copy a query's result from the warehouse into DuckDB temp table ``name`` (through a
+    Parquet file in ``workdir``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with engine.connect() as conn:
+        result = conn.execute(sa.text(select))
+        columns = list(result.keys())
+        rows = result.fetchall()
+    path = workdir / f"{name}.parquet"
+    pq.write_table(
+        pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)}),
+        path,
+    )
+    duck.execute(f"create temp table {name} as select * from read_parquet({_lit(str(path))})")
+
+
+def _load_into_postgres(load: Load, path: Path, workdir: Path) -> FileResult:
     """Parse in an in-memory DuckDB, then COPY both outputs into PostgreSQL in one transaction."""
     import duckdb
 
     now = _utcnow()
     now_sql = f"timestamp '{now.isoformat(sep=' ')}'"
+    profile, result = load.profile, load.result
     table = RAW_TABLES[profile.entity]
     accepted_csv, quarantine_csv = workdir / "accepted.csv", workdir / "quarantine.csv"
     duck = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
     try:
-        staged = _stage_or_reject(duck, path, profile, relative, result, suppressed)
+        staged = _stage_or_reject(duck, path, load)
         if staged is None:
-            return _reject(engine, result, uri, batch, result.error or "")
-        accepted = _accepted_select(profile, staged.columns, relative, batch, now_sql)
-        duck.execute(f"copy ({accepted}) to {_lit(str(accepted_csv))} (header false)")
-        quarantined = _quarantine_select(profile, relative, batch, now_sql)
-        duck.execute(f"copy ({quarantined}) to {_lit(str(quarantine_csv))} (header false)")
+            return _reject(load.engine, result, load.uri, load.batch, result.error or "")
+        if load.changed:
+            records, quarantined = load.earlier_rows()
+            _fetch_into(duck, load.engine, "_existing", records, workdir)
+            _fetch_into(duck, load.engine, "_existing_quarantine", quarantined, workdir)
+        _select_new_rows(duck, staged, load, now_sql)
+        columns = _raw_columns(profile.entity)
+        duck.execute(
+            f"copy (select {columns} from _new) to {_lit(str(accepted_csv))} (header false)"
+        )
+        duck.execute(f"copy _quarantined to {_lit(str(quarantine_csv))} (header false)")
     finally:
         duck.close()
-    ledger = _ledger_values(result, uri, batch, now)
-    raw = engine.raw_connection()
+    ledger = _ledger_values(result, load.uri, load.batch, now)
+    raw = load.engine.raw_connection()
     try:
         cursor = raw.driver_connection.cursor()
+        for statement in load.replace_statements():
+            cursor.execute(statement)
         for target, cols, file in (
             (f"{RAW_SCHEMA}.{profile.entity}", [c.name for c in table.columns], accepted_csv),
             (f"{RAW_SCHEMA}.quarantine", [c.name for c in QUARANTINE.columns], quarantine_csv),
@@ -727,6 +922,52 @@ def plan_files(
             )
         planned.extend((relative, profile) for profile in matched)
     return planned, unmapped
+
+
+# --------------------------------------------------------------------------- reload
+
+
+def files_to_reload(
+    engine: sa.Engine,
+    root: str,
+    planned: list[str],
+    paths: list[str],
+    since: datetime | None = None,
+) -> list[str]:
+    """The landing files ``leadflow reload`` reprocesses: those ``paths`` name (a file or
+    folder, inside the landing folder or relative to it, or a glob pattern), narrowed to the
+    files loaded on or after ``since`` when given. A path naming no landing file with a
+    mapping profile is a :class:`ConfigurationError`."""
+    selected: list[str] = []
+    for given in paths:
+        pattern = given.rstrip("/")
+        local = Path(given)
+        if local.exists() and local.resolve().is_relative_to(Path(root).resolve()):
+            pattern = local.resolve().relative_to(Path(root).resolve()).as_posix()
+        matched = [
+            f
+            for f in planned
+            if pattern in ("", ".") or fnmatch(f, pattern) or f.startswith(pattern + "/")
+        ]
+        if not matched:
+            raise ConfigurationError(
+                f"reload {given}: no landing file with a mapping profile there "
+                f"(landing folder {root})"
+            )
+        selected += [f for f in matched if f not in selected]
+    if not paths:
+        selected = list(planned)
+    if since is not None:
+        with engine.connect() as conn:
+            recent = set(
+                conn.execute(
+                    sa.select(LOAD_LEDGER.c.source_file)
+                    .where(LOAD_LEDGER.c.loaded_at >= since, LOAD_LEDGER.c.status == "loaded")
+                    .distinct()
+                ).scalars()
+            )
+        selected = [f for f in selected if f in recent]
+    return sorted(selected)
 
 
 # --------------------------------------------------------------------------- backfill

@@ -18,11 +18,21 @@ from flows.settings import ConfigurationError
 
 
 class CsvOptions(BaseModel):
+    """How a CSV export is written; ``auto`` values are detected per file (flows/dialect.py)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    # auto, or one of , ; tab (YAML "\t") |
+    delimiter: Literal["auto", ",", ";", "\t", "|"] = "auto"
     quote: str = Field(default='"', max_length=1)
     encoding: Literal["auto", "utf-8", "windows-1252", "latin-1"] = "auto"
+    # decimal separator of numbers (auto: a comma when the numbers can only be read so)
+    decimal: Literal["auto", ".", ","] = "auto"
+    # thousands separator ("" for none; auto: the other of "." and "," than the decimal)
+    thousands: Literal["auto", "", ",", ".", " ", "'"] = "auto"
+    # dates written day first (31/12/2026); unset: detected when the profile declares no
+    # timestamp_formats
+    day_first: bool | None = None
 
 
 class MappingProfile(BaseModel):

@@ -29,6 +29,7 @@ from flows.dbt import run_dbt, scoring_changed
 from flows.ingest import (
     FileResult,
     files_dated_between,
+    files_to_reload,
     forget_files,
     load_file,
     new_batch_id,
@@ -67,6 +68,8 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     tiers_before: dict[str, int] = field(default_factory=dict)
     reprocessed: list[str] = field(default_factory=list)
+    # files `leadflow reload` replaced
+    reloaded: list[str] = field(default_factory=list)
     data_docs: str | None = None
 
     def tier_changes(self) -> dict[str, int]:
@@ -83,6 +86,7 @@ class RunSummary:
             out["rows_loaded"] = out.get("rows_loaded", 0) + f["rows_loaded"]
             out["rows_quarantined"] = out.get("rows_quarantined", 0) + f["rows_quarantined"]
             out["rows_suppressed"] = out.get("rows_suppressed", 0) + f.get("rows_suppressed", 0)
+            out["rows_unchanged"] = out.get("rows_unchanged", 0) + f.get("rows_unchanged", 0)
         return out
 
 
@@ -129,12 +133,19 @@ def retry_on_transient_io(task: Any, task_run: Any, state: Any) -> bool:
     cache_policy=NO_CACHE,
 )
 def ingest_file(
-    warehouse: Warehouse, landing: str, relative: str, profile: MappingProfile, batch_id: str
+    warehouse: Warehouse,
+    landing: str,
+    relative: str,
+    profile: MappingProfile,
+    batch_id: str,
+    replace: bool = False,
 ) -> FileResult:
-    """Load one landing file into ``raw`` (retried on transient I/O errors only)."""
+    """Load one landing file into ``raw`` (retried on transient I/O errors only); with
+    ``replace``, its rows from this profile are replaced (``leadflow reload``)."""
     fs, root = open_landing(landing)
+    engine = make_engine(warehouse)
     try:
-        result = load_file(make_engine(warehouse), warehouse, fs, root, relative, profile, batch_id)
+        result = load_file(engine, warehouse, fs, root, relative, profile, batch_id, replace)
     except PERMANENT_IO_ERRORS as exc:
         raise LandingFileUnreadable(
             f"landing file {relative} cannot be read ({type(exc).__name__}: {exc})"
@@ -295,6 +306,8 @@ def qualify(
     lock_timeout: float = 0,
     backfill_since: str | None = None,
     backfill_until: str | None = None,
+    reload: list[str] | None = None,
+    reload_since: str | None = None,
 ) -> RunSummary:
     """Qualify leads end to end, one run per warehouse at a time.
 
@@ -313,6 +326,11 @@ def qualify(
     loaded files holding a record dated in the window and still in the landing folder are
     forgotten (raw rows, quarantine, ledger) and loaded again, and every model is rebuilt.
 
+    Reload (``leadflow reload``): with ``reload`` (landing paths, folders or glob patterns;
+    ``[]`` for every file) and/or ``reload_since`` (ISO date: files loaded since), those files
+    are read again with the current mapping profiles, each replacing its earlier rows in one
+    transaction, and every model is rebuilt.
+
     A failed run POSTs a JSON summary to ``LEADFLOW_NOTIFY_WEBHOOK_URL`` when it is set.
     """
     warehouse: Warehouse | None = None
@@ -323,8 +341,9 @@ def qualify(
         connect_warehouse.with_options(retry_delay_seconds=retry_delays())(warehouse)
         with warehouse_lock(warehouse, timeout=lock_timeout):
             window = _window(backfill_since, backfill_until)
+            reloading = _reload_request(reload, reload_since)
             return _qualify_locked(
-                summary, warehouse, sources, config, mappings, full_refresh, window
+                summary, warehouse, sources, config, mappings, full_refresh, window, reloading
             )
     except Exception as exc:
         progress.finish()
@@ -340,6 +359,7 @@ def _qualify_locked(
     mappings: str | None,
     full_refresh: bool,
     window: tuple[datetime, datetime] | None = None,
+    reloading: tuple[list[str], datetime | None] | None = None,
 ) -> RunSummary:
     """The steps of :func:`qualify`, run while holding the warehouse lock."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
@@ -378,6 +398,17 @@ def _qualify_locked(
             deleted,
         )
         full_refresh = True
+    if reloading is not None:
+        summary.reloaded = files_to_reload(
+            engine, root, sorted({relative for relative, _ in planned}), *reloading
+        )
+        logger.info(
+            "batch %s: reloading %d files: %s",
+            summary.batch_id,
+            len(summary.reloaded),
+            ", ".join(summary.reloaded),
+        )
+        full_refresh = True
     for result in unmapped:
         logger.warning(
             "batch %s: skipped %s: %s", summary.batch_id, result.source_file, result.error
@@ -386,7 +417,8 @@ def _qualify_locked(
     progress.step("ingest", total=len(planned), unit="files")
     results = []
     for relative, profile in planned:
-        result = ingest(warehouse, landing, relative, profile, summary.batch_id)
+        replace = relative in summary.reloaded
+        result = ingest(warehouse, landing, relative, profile, summary.batch_id, replace)
         progress.advance(rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined)
         results.append(result)
     summary.files = [r.as_dict() for r in [*results, *unmapped]]
@@ -428,6 +460,21 @@ def _qualify_locked(
         "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers
     )
     return summary
+
+
+def _reload_request(
+    paths: list[str] | None, since: str | None
+) -> tuple[list[str], datetime | None] | None:
+    """What ``leadflow reload`` asked for: landing paths and files loaded since a date."""
+    if paths is None and since is None:
+        return None
+    start = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError as exc:
+            raise ConfigurationError(f"reload --since: {exc} (expected YYYY-MM-DD)") from None
+    return list(paths or []), start
 
 
 def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] | None:

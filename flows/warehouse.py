@@ -9,10 +9,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flows.entities import RAW_SCHEMA, metadata
+from flows.entities import RAW_SCHEMA, RAW_TABLES, metadata
+from flows.records import fill_missing_keys
 from flows.settings import Warehouse
 
 SCHEMAS = (RAW_SCHEMA, "ops", "marts")
+# load-ledger columns added after the first release (name, SQL type)
+LEDGER_COLUMNS_ADDED = (
+    ("rows_suppressed", "bigint"),
+    ("rows_unchanged", "bigint"),
+    ("dialect", "text"),
+)
 
 
 def make_engine(warehouse: Warehouse) -> sa.Engine:
@@ -98,13 +105,16 @@ def ensure_raw_schema(engine: sa.Engine) -> None:
         for schema in SCHEMAS:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn, checkfirst=True)
-        # ledgers created before the column existed
-        conn.execute(
-            sa.text(
-                f"alter table {RAW_SCHEMA}.load_ledger "
-                "add column if not exists rows_suppressed bigint"
+        # tables created before these columns existed
+        added = [("load_ledger", c, t) for c, t in LEDGER_COLUMNS_ADDED]
+        added += [(e, c, "text") for e in RAW_TABLES for c in ("_record_key", "_record_hash")]
+        for table, column, kind in added:
+            conn.execute(
+                sa.text(
+                    f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {kind}"
+                )
             )
-        )
+        fill_missing_keys(conn)
 
 
 def table_exists(engine: sa.Engine, schema: str, table: str) -> bool:

@@ -62,9 +62,31 @@
     nullif(case when {{ stripped }} like 'www.%' then substring({{ stripped }}, 5) else {{ stripped }} end, '')
 {%- endmacro %}
 
-{#- Key of a raw row: a hash of its mapping profile, source file and line. -#}
+{#- Key of a raw record: a hash of its mapping profile, source file and record key (the
+    export's id, else a hash of its values: flows/records.py); rows loaded before record keys
+    existed fall back to their line. Unique among the latest versions (raw_latest). -#}
 {% macro raw_record_key() -%}
-    {{ dbt.hash(dbt.concat(["_mapping", "'#'", "_source_file", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"])) }}
+    {{ dbt.hash(dbt.concat(["_mapping", "'#'", "_source_file", "'#'", "coalesce(_record_key, cast(_source_row as " ~ dbt.type_string() ~ "))"])) }}
+{%- endmacro %}
+
+{#- The latest version of every record of a raw table: a changed file (same name, new
+    content) adds new versions of the records it changed (flows/records.py); the newest
+    load wins, then the later line. -#}
+{% macro raw_latest(relation) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by
+                    _mapping,
+                    _source_file,
+                    coalesce(_record_key, {{ dbt.concat(["_batch_id", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"]) }})
+                order by _loaded_at desc, _batch_id desc, _source_row desc
+            ) as _version_rank
+        from {{ relation }}
+    ) as versions
+    where _version_rank = 1
 {%- endmacro %}
 
 {#- The load metadata every raw row carries, renamed for staging. -#}

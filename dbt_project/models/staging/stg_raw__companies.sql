@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'companies') }}
+    {{ raw_latest(source('raw', 'companies')) }}
 
 ),
 

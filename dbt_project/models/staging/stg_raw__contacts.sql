@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'contacts') }}
+    {{ raw_latest(source('raw', 'contacts')) }}
 
 ),
 
@@ -15,8 +15,7 @@ countries as (
 typed as (
 
     select
-        {{ dbt.hash(dbt.concat(["_source_file", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"])) }}
-            as contact_record_id,
+        {{ raw_record_key() }} as contact_record_id,
         nullif(trim(source_record_id), '') as source_record_id,
         lower(trim(email)) as email,
         {{ dbt.split_part("lower(trim(email))", "'@'", 1) }} as email_local_part,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'opportunities') }}
+    {{ raw_latest(source('raw', 'opportunities')) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'outcomes') }}
+    {{ raw_latest(source('raw', 'outcomes')) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'qualification_answers') }}
+    {{ raw_latest(source('raw', 'qualification_answers')) }}
 
 ),
 

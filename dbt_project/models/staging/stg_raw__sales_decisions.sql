@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'sales_decisions') }}
+    {{ raw_latest(source('raw', 'sales_decisions')) }}
 
 ),
 

@@ -1,0 +1,123 @@
+"""Record identity: which rows of a changed landing file were loaded before.
+
+Within its export (mapping profile and landing file) a record is identified by its
+entity's record key fields when the row has them all (``source_record_id``, ``event_id``,
+``decision_id``, ``answer_id``, ``opportunity_id``; a company's ``domain`` and ``as_of``),
+else by a hash of its values and its occurrence among identical rows of the file. Every raw
+row carries that identity (``_record_key``) and a hash of its values as loaded
+(``_record_hash``, every canonical field).
+
+A changed file (same name, new content) loads only the records whose key is new or whose
+values changed since the latest version loaded; each change is a new version, and staging
+keeps the latest version of each record (macro ``raw_latest``). A record missing from the
+new file stays loaded. The SQL here runs on DuckDB (loading) and, for the in-place upgrade
+of older warehouses, on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from flows.entities import ENTITIES, RAW_SCHEMA, RAW_TABLES
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+# Latest version first: the newest load, then the last line of the file.
+VERSION_ORDER = "_loaded_at desc, _batch_id desc, _source_row desc"
+
+
+def value_fields(entity: str) -> list[str]:
+    """The canonical columns of a raw table (what the record hash covers)."""
+    return [c.name for c in RAW_TABLES[entity].columns if not c.name.startswith("_")]
+
+
+def hash_sql(entity: str) -> str:
+    """SQL of a row's ``_record_hash``: MD5 of its canonical values, each length-prefixed
+    (so no two different rows give the same text), NULL written as ``-``."""
+    parts = []
+    for name in value_fields(entity):
+        text = f'cast("{name}" as varchar)'
+        parts.append(f"coalesce(cast(length({text}) as varchar) || ':' || {text}, '-')")
+    return "md5(" + " || '|' || ".join(parts) + ")"
+
+
+def key_sql(entity: str, occurrence: str) -> str:
+    """SQL of a row's ``_record_key`` given its ``_record_hash`` and ``occurrence`` (the
+    row's number among rows of the file with that hash)."""
+    fields = ENTITIES[entity].record_key
+    values = [f"trim(cast({_q(f)} as varchar))" for f in fields]
+    present = " and ".join(f"nullif({v}, '') is not null" for v in values)
+    key = " || '|' || ".join(values)
+    hashed = f"'hash:' || _record_hash || '#' || cast({occurrence} as varchar)"
+    if not fields:
+        return hashed
+    return f"case when {present} then 'key:' || {key} else {hashed} end"
+
+
+def keyed_table_sql(entity: str, source: str) -> str:
+    """SELECT of every row of ``source`` (columns of the raw table, without the record
+    columns) with its ``_record_hash`` and ``_record_key``."""
+    occurrence = "row_number() over (partition by _record_hash order by _source_row)"
+    return (
+        f"select *, {key_sql(entity, occurrence)} as _record_key "
+        f"from (select *, {hash_sql(entity)} as _record_hash from {source}) hashed"
+    )
+
+
+def latest_versions_sql(entity: str, where: str) -> str:
+    """SELECT of (``_record_key``, ``_record_hash``) of the latest version of every record
+    of a raw table's rows matching ``where`` (one file loaded with one profile)."""
+    return (
+        "select _record_key, _record_hash from (select _record_key, _record_hash, "
+        f"row_number() over (partition by _record_key order by {VERSION_ORDER}) as _rank "
+        f"from {RAW_SCHEMA}.{entity} where {where}) versions where _rank = 1"
+    )
+
+
+def changed_rows_sql(keyed: str, existing: str) -> str:
+    """SELECT of the rows of ``keyed`` to insert: every row of a record whose version in the
+    file (its last line) is not the latest version in ``existing``."""
+    return (
+        f"with in_file as (select _record_key, arg_max(_record_hash, _source_row) as _hash "
+        f"from {keyed} group by _record_key), "
+        f"changed as (select in_file._record_key from in_file left join {existing} e "
+        f"on e._record_key = in_file._record_key "
+        f"where e._record_hash is distinct from in_file._hash) "
+        f"select k.* from {keyed} k semi join changed on changed._record_key = k._record_key"
+    )
+
+
+def fill_missing_keys(conn: sa.Connection) -> dict[str, int]:
+    """Give rows loaded before record keys existed their ``_record_hash`` and ``_record_key``
+    (rows per table updated). Identical rows a file's two loads repeated get the same key,
+    so staging keeps them once."""
+    updated: dict[str, int] = {}
+    for entity in ENTITIES:
+        table = f"{RAW_SCHEMA}.{entity}"
+        missing = conn.execute(
+            sa.text(f"select count(*) from {table} where _record_key is null")
+        ).scalar()
+        if not missing:
+            continue
+        conn.execute(
+            sa.text(
+                f"update {table} set _record_hash = {hash_sql(entity)} where _record_hash is null"
+            )
+        )
+        occurrence = "o._occurrence"
+        key = key_sql(entity, occurrence)
+        conn.execute(
+            sa.text(
+                f"update {table} set _record_key = {key} from (select _mapping as _m, "
+                "_source_file as _f, _batch_id as _b, _source_row as _r, row_number() over ("
+                "partition by _mapping, _source_file, _batch_id, _record_hash "
+                f"order by _source_row) as _occurrence from {table} "
+                "where _record_key is null) o where _record_key is null and _mapping = o._m "
+                "and _source_file = o._f and _batch_id = o._b and _source_row = o._r"
+            )
+        )
+        updated[entity] = int(missing)
+    return updated
