@@ -1,0 +1,252 @@
+"""The run lock seen from the command line: taken before anything opens the warehouse.
+
+Real processes: a holder takes the lock through flows.lock and, like a run in its dbt or
+gate step, keeps the DuckDB file open; every command that takes the lock is then started as
+`leadflow <command>` and must be refused at once (exit 3, one line, no traceback) without
+opening the file, or wait and then run. The slow tests race two full `leadflow run`s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.generate import generate
+from flows.settings import PROJECT_ROOT
+from tests.conftest import duckdb_url, query
+
+HOLDER = """
+import sys
+import duckdb
+from flows.lock import warehouse_lock
+from flows.settings import Warehouse
+warehouse = Warehouse.from_env(sys.argv[1])
+with warehouse_lock(warehouse):
+    con = duckdb.connect(str(warehouse.duckdb_path)) if warehouse.backend == "duckdb" else None
+    print("locked", flush=True)
+    sys.stdin.readline()  # hold until the test writes a line or closes stdin
+    if con is not None:
+        con.close()
+"""
+
+REFUSAL_SECONDS = 2.0
+
+
+def leadflow(
+    *args: str, env: dict | None = None, timeout: float = 600
+) -> tuple[int, str, str, float]:
+    """Run the console command as a new process: exit code, stdout, stderr, seconds."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr, time.monotonic() - started
+
+
+def refusal_bound() -> float:
+    """2 s on a machine with a core to spare; scaled by the load when other processes
+    compete for the cores (a shared test machine), so the test measures leadflow, not them."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return REFUSAL_SECONDS * max(1.0, load)
+
+
+class Holder:
+    """Another process holding the warehouse lock (and the DuckDB file, as a run does)."""
+
+    def __init__(self, url: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, url],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        line = self.proc.stdout.readline()
+        assert line.strip() == "locked", self.proc.stderr.read()
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("done\n")
+            self.proc.stdin.flush()
+        self.proc.wait(timeout=30)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            stream.close()
+
+
+@pytest.fixture
+def holder():
+    holders: list[Holder] = []
+
+    def start(url: str) -> Holder:
+        holders.append(Holder(url))
+        return holders[-1]
+
+    yield start
+    for h in holders:
+        h.close()
+
+
+def assert_refused(code: int, out: str, err: str, seconds: float, command: str) -> None:
+    assert code == 3, (out, err)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"leadflow {command} refused: warehouse "), lines[0]
+    assert "is locked by another qualify run (pid " in lines[0]
+    assert "Traceback" not in err and "nanobind" not in err
+    assert seconds < refusal_bound(), f"refused after {seconds:.1f} s"
+
+
+# every command that takes the lock, with the arguments it needs
+COMMANDS = {
+    "run": [],
+    "backfill": ["--since", "2026-01-01", "--until", "2026-02-01"],
+    "forget": ["someone@example.com"],
+    "recycle": [],
+    "backtest": ["--config", str(PROJECT_ROOT / "config")],
+    "calibrate": [],
+    "report": ["--out", "report.html"],
+    "sql": ["select 1"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_duckdb_commands_are_refused_at_once_without_opening_the_file(tmp_path, holder, command):
+    url = duckdb_url(tmp_path / "wh.duckdb")
+    holder(url)
+    args = [command, *COMMANDS[command], "--warehouse-url", url]
+    if command == "report":
+        args[2] = str(tmp_path / "report.html")
+    # Had the command opened the DuckDB file the holder keeps open, DuckDB would have
+    # refused it with "Could not set lock on file" instead.
+    assert_refused(*leadflow(*args), command=command)
+
+
+def test_spark_is_refused_at_once(tmp_path, holder):
+    url = duckdb_url(tmp_path / "wh.duckdb")
+    holder(url)
+    code, out, err, seconds = leadflow("spark", "--warehouse-url", url)
+    assert code == 3 and "leadflow spark refused: warehouse " in err, err
+    assert "Traceback" not in err and seconds < 2 * refusal_bound()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", ["run", "backfill", "forget", "recycle", "backtest"])
+def test_postgres_commands_are_refused_at_once(postgres_url, holder, command):
+    holder(postgres_url)
+    args = [command, *COMMANDS[command], "--warehouse-url", postgres_url]
+    assert_refused(*leadflow(*args), command=command)
+
+
+@pytest.mark.postgres
+def test_postgres_readers_need_no_lock(postgres_url, holder):
+    holder(postgres_url)
+    code, out, err, _ = leadflow("sql", "select 41 + 1 as answer", "--warehouse-url", postgres_url)
+    assert code == 0, err
+    assert "42" in out
+
+
+def test_a_waiting_reader_waits_without_touching_the_file_then_runs(tmp_path, holder):
+    url = duckdb_url(tmp_path / "wh.duckdb")
+    other = holder(url)
+    threading.Timer(2.0, other.release).start()
+    code, out, err, seconds = leadflow("sql", "select 41 + 1 as answer", "--lock-timeout", "30",
+                                       "--warehouse-url", url)  # fmt: skip
+    assert code == 0, err
+    assert "42" in out and seconds >= 1.5
+    assert other.proc.returncode == 0  # the holder closed its DuckDB file undisturbed
+
+
+@pytest.fixture
+def prefect_api(prefect_harness) -> dict[str, str]:
+    """The environment that points a child process at the test session's Prefect API (no
+    temporary server of its own to start)."""
+    from prefect.settings import get_current_settings
+
+    return {"PREFECT_API_URL": str(get_current_settings().api.url)}
+
+
+@pytest.mark.postgres
+def test_a_waiting_postgres_command_waits_then_runs(postgres_url, holder, prefect_api):
+    other = holder(postgres_url)
+    threading.Timer(2.0, other.release).start()
+    # recycle on an empty warehouse: it runs (and says marts.leads is missing) once it has
+    # the lock, not before
+    code, out, err, seconds = leadflow("recycle", "--lock-timeout", "30",
+                                       "--warehouse-url", postgres_url, env=prefect_api)  # fmt: skip
+    assert seconds >= 1.5, err
+    assert code == 2 and "marts.leads does not exist" in err, err
+    assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- two real runs
+
+PHASES = {
+    # a line of the first run's log (stderr) that says it is in this step
+    "ingest": re.compile(r"Task run 'ingest_file-"),
+    "dbt": re.compile(r"^step ingest", re.M),
+    "gates": re.compile(r"^step build", re.M),
+}
+
+
+def start_run(url: str, landing: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "run", "--sources", str(landing),
+         "--warehouse-url", url, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def wait_for(proc: subprocess.Popen, pattern: re.Pattern, seen: list[str]) -> None:
+    for line in proc.stderr:
+        seen.append(line)
+        if pattern.search(line):
+            return
+    raise AssertionError("the first run ended before the step:\n" + "".join(seen))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", sorted(PHASES))
+def test_a_second_run_started_during_a_step_is_refused_and_breaks_nothing(tmp_path, phase):
+    landing = tmp_path / "landing"
+    generate(leads=60, seed=7, out=landing)
+    path = tmp_path / "wh.duckdb"
+    url = duckdb_url(path)
+    first = start_run(url, landing)
+    seen: list[str] = []
+    wait_for(first, PHASES[phase], seen)
+    code, out, err, seconds = leadflow("run", "--sources", str(landing), "--warehouse-url", url)
+    assert_refused(code, out, err, seconds, command="run")
+    rest_out, rest_err = first.communicate(timeout=900)
+    assert first.returncode == 0, "".join(seen) + rest_err
+    assert "nanobind" not in rest_err and "Traceback" not in rest_err
+    assert query(path, "select count(*) from marts.leads")[0][0] > 0
+
+
+@pytest.mark.slow
+def test_a_waiting_run_runs_after_the_first_and_both_succeed(tmp_path):
+    landing = tmp_path / "landing"
+    generate(leads=60, seed=8, out=landing)
+    path = tmp_path / "wh.duckdb"
+    url = duckdb_url(path)
+    first = start_run(url, landing)
+    seen: list[str] = []
+    wait_for(first, PHASES["dbt"], seen)
+    second = start_run(url, landing, "--lock-timeout", "900")
+    first_out, first_err = first.communicate(timeout=900)
+    second_out, second_err = second.communicate(timeout=900)
+    assert first.returncode == 0, "".join(seen) + first_err
+    assert second.returncode == 0, second_err
+    assert "already loaded" in second_out
+    loaded = [line for line in second_out.splitlines() if line.startswith("files:")]
+    assert loaded and " 0 loaded" in loaded[0], second_out
+    assert "nanobind" not in first_err + second_err
