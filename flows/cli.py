@@ -136,13 +136,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             backfill_until=getattr(args, "until", None),
             strict=args.strict,
         )
+    _print_run_summary(args, summary)
+    return 0
+
+
+def _print_run_summary(args: argparse.Namespace, summary: object) -> None:
     if args.json:
         from dataclasses import asdict
 
         print(json.dumps(asdict(summary), default=str, indent=2))
     else:
         _print_summary(summary)
-    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -748,7 +752,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if verbose:
             traceback.print_exception(exc, file=sys.stderr)
-        _print_failure(args.command, exc, code)
+        _print_failure(args, exc, code)
         if code == EXIT_LOCKED and args.command in ("run", "backfill"):
             _notify_refusal(exc)
         return code
@@ -769,16 +773,16 @@ def _notify_refusal(exc: BaseException) -> None:
         send(payload)
 
 
-def _print_failure(command: str, exc: BaseException, code: int) -> None:
+def _print_failure(args: argparse.Namespace, exc: BaseException, code: int) -> None:
     what = {
         EXIT_USAGE: "configuration error",
         EXIT_LOCKED: "refused",
         EXIT_REJECTED: "failed (--strict)",
     }.get(code, "failed")
     message = str(exc).strip()
-    if code == EXIT_REJECTED:
-        _print_summary(exc.summary)  # type: ignore[attr-defined]
-    print(f"leadflow {command} {what}: {message}", file=sys.stderr)
+    if code == EXIT_REJECTED:  # the run itself went through: its summary, then the failure
+        _print_run_summary(args, exc.summary)  # type: ignore[attr-defined]
+    print(f"leadflow {args.command} {what}: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -59,11 +59,13 @@ def _failed_test(node_result: Any) -> FailedTest | None:
     if getattr(node, "resource_type", None) != "test" or not hasattr(node, "test_metadata"):
         return None
     metadata = getattr(node, "test_metadata", None)
-    attached = getattr(node, "attached_node", None) or ""
+    attached = getattr(node, "attached_node", None)  # the model's unique id; None on a source
+    sources = [".".join(source) for source in getattr(node, "sources", None) or []]
+    model = attached.rsplit(".", 1)[-1] if attached else ", ".join(sources) or "?"
     return FailedTest(
         unique_id=node.unique_id,
         test=getattr(metadata, "name", None) or node.name,
-        model=attached.rsplit(".", 1)[-1] or "?",
+        model=model,
         column=getattr(node, "column_name", None),
         failing_rows=getattr(node_result, "failures", None),
         sql=getattr(node, "compiled_code", None),

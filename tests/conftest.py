@@ -45,6 +45,15 @@ def prefect_harness():
         yield
 
 
+@pytest.fixture
+def prefect_api(prefect_harness) -> dict[str, str]:
+    """The environment that points a child process (``leadflow ...``) at the test session's
+    Prefect API, so it does not start a temporary server of its own."""
+    from prefect.settings import get_current_settings
+
+    return {"PREFECT_API_URL": str(get_current_settings().api.url)}
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, prefect_harness):
     """One `qualify` run on sources/sample into a fresh DuckDB file: (summary, warehouse path)."""

@@ -21,8 +21,9 @@ import pytest
 from flows.generate import generate
 from flows.settings import PROJECT_ROOT
 from tests.conftest import duckdb_url, query
+from tests.test_ops import holder  # noqa: F401  (test_ops' holder fixture)
 
-HOLDER = """
+RUN_LIKE_HOLDER = """
 import sys
 import duckdb
 from flows.lock import warehouse_lock
@@ -37,6 +38,12 @@ with warehouse_lock(warehouse):
 """
 
 REFUSAL_SECONDS = 2.0
+
+
+@pytest.fixture
+def run_holder(holder):  # noqa: F811
+    """Start a process that holds the lock and keeps the DuckDB file open, as a run does."""
+    return lambda url: holder(url, RUN_LIKE_HOLDER)
 
 
 def leadflow(
@@ -56,44 +63,6 @@ def refusal_bound() -> float:
     compete for the cores (a shared test machine), so the test measures leadflow, not them."""
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
     return REFUSAL_SECONDS * max(1.0, load)
-
-
-class Holder:
-    """Another process holding the warehouse lock (and the DuckDB file, as a run does)."""
-
-    def __init__(self, url: str):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, url],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        line = self.proc.stdout.readline()
-        assert line.strip() == "locked", self.proc.stderr.read()
-
-    def release(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.write("done\n")
-            self.proc.stdin.flush()
-        self.proc.wait(timeout=30)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=30)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            stream.close()
-
-
-@pytest.fixture
-def holder():
-    holders: list[Holder] = []
-
-    def start(url: str) -> Holder:
-        holders.append(Holder(url))
-        return holders[-1]
-
-    yield start
-    for h in holders:
-        h.close()
 
 
 def assert_refused(code: int, out: str, err: str, seconds: float, command: str) -> None:
@@ -120,9 +89,11 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_duckdb_commands_are_refused_at_once_without_opening_the_file(tmp_path, holder, command):
+def test_duckdb_commands_are_refused_at_once_without_opening_the_file(
+    tmp_path, run_holder, command
+):
     url = duckdb_url(tmp_path / "wh.duckdb")
-    holder(url)
+    run_holder(url)
     args = [command, *COMMANDS[command], "--warehouse-url", url]
     if command == "report":
         args[2] = str(tmp_path / "report.html")
@@ -131,9 +102,9 @@ def test_duckdb_commands_are_refused_at_once_without_opening_the_file(tmp_path, 
     assert_refused(*leadflow(*args), command=command)
 
 
-def test_spark_is_refused_at_once(tmp_path, holder):
+def test_spark_is_refused_at_once(tmp_path, run_holder):
     url = duckdb_url(tmp_path / "wh.duckdb")
-    holder(url)
+    run_holder(url)
     code, out, err, seconds = leadflow("spark", "--warehouse-url", url)
     assert code == 3 and "leadflow spark refused: warehouse " in err, err
     assert "Traceback" not in err and seconds < 2 * refusal_bound()
@@ -141,43 +112,35 @@ def test_spark_is_refused_at_once(tmp_path, holder):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("command", ["run", "backfill", "forget", "recycle", "backtest"])
-def test_postgres_commands_are_refused_at_once(postgres_url, holder, command):
-    holder(postgres_url)
+def test_postgres_commands_are_refused_at_once(postgres_url, run_holder, command):
+    run_holder(postgres_url)
     args = [command, *COMMANDS[command], "--warehouse-url", postgres_url]
     assert_refused(*leadflow(*args), command=command)
 
 
 @pytest.mark.postgres
-def test_postgres_readers_need_no_lock(postgres_url, holder):
-    holder(postgres_url)
+def test_postgres_readers_need_no_lock(postgres_url, run_holder):
+    run_holder(postgres_url)
     code, out, err, _ = leadflow("sql", "select 41 + 1 as answer", "--warehouse-url", postgres_url)
     assert code == 0, err
     assert "42" in out
 
 
-def test_a_waiting_reader_waits_without_touching_the_file_then_runs(tmp_path, holder):
+def test_a_waiting_reader_waits_without_touching_the_file_then_runs(tmp_path, run_holder):
     url = duckdb_url(tmp_path / "wh.duckdb")
-    other = holder(url)
+    other = run_holder(url)
     threading.Timer(2.0, other.release).start()
     code, out, err, seconds = leadflow("sql", "select 41 + 1 as answer", "--lock-timeout", "30",
                                        "--warehouse-url", url)  # fmt: skip
     assert code == 0, err
     assert "42" in out and seconds >= 1.5
+    other.proc.wait(timeout=30)
     assert other.proc.returncode == 0  # the holder closed its DuckDB file undisturbed
 
 
-@pytest.fixture
-def prefect_api(prefect_harness) -> dict[str, str]:
-    """The environment that points a child process at the test session's Prefect API (no
-    temporary server of its own to start)."""
-    from prefect.settings import get_current_settings
-
-    return {"PREFECT_API_URL": str(get_current_settings().api.url)}
-
-
 @pytest.mark.postgres
-def test_a_waiting_postgres_command_waits_then_runs(postgres_url, holder, prefect_api):
-    other = holder(postgres_url)
+def test_a_waiting_postgres_command_waits_then_runs(postgres_url, run_holder, prefect_api):
+    other = run_holder(postgres_url)
     threading.Timer(2.0, other.release).start()
     # recycle on an empty warehouse: it runs (and says marts.leads is missing) once it has
     # the lock, not before

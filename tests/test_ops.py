@@ -43,9 +43,9 @@ PASSWORD = "pw-Secret-4711"
 class LockHolder:
     """Another process holding the warehouse lock through flows.lock."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, script: str = HOLDER):
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, url],
+            [sys.executable, "-c", script, url],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -70,8 +70,8 @@ class LockHolder:
 def holder():
     holders: list[LockHolder] = []
 
-    def start(url: str) -> LockHolder:
-        holders.append(LockHolder(url))
+    def start(url: str, script: str = HOLDER) -> LockHolder:
+        holders.append(LockHolder(url, script))
         return holders[-1]
 
     yield start
