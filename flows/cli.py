@@ -587,7 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check it on newer ones, and write icp.yml, scoring.yml and a report to --out.",
     )
     _add_warehouse_options(cal, config="configuration in use", lock=True)
-    cal.set_defaults(lock="shared", check=("config",))
+    cal.set_defaults(lock="exclusive", check=("config",))  # it opens the file read-write
     cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
     cal.add_argument(
         "--feature-days", type=int, default=7, help="cut-off: days after capture (default 7)"
@@ -752,10 +752,25 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if verbose:
             traceback.print_exception(exc, file=sys.stderr)
+        _drop_tracebacks(exc)
         _print_failure(args, exc, code)
         if code == EXIT_LOCKED and args.command in ("run", "backfill"):
             _notify_refusal(exc)
         return code
+
+
+def _drop_tracebacks(exc: BaseException | None) -> None:
+    """Let go of a handled failure's frames. Prefect keeps a failed flow run's exception (in
+    its state) until the process ends, and the traceback's frames hold whatever the failing
+    code had in hand: DuckDB connections and results, dbt's adapter. Kept to the end, they
+    outlive the interpreter's teardown and DuckDB's bindings report them as leaked."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        if exc.__cause__ is not None:
+            _drop_tracebacks(exc.__cause__)
+        exc = exc.__context__
 
 
 def _notify_refusal(exc: BaseException) -> None:

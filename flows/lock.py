@@ -8,11 +8,11 @@ system or the server when the process dies, so a killed run never leaves a stale
 
 Taking the lock never opens the warehouse a run uses: the DuckDB lock is a file beside the
 database file, and the PostgreSQL lock lives on a connection of its own. So ``leadflow``
-takes it before anything else (before Prefect starts), and a refused run is refused in well
-under a second. Within one process the lock is re-entrant: the flow a command starts takes
+takes it before anything else (before Prefect starts), and a refused run is refused in
+about a second. Within one process the lock is re-entrant: the flow a command starts takes
 the lock its command already holds.
 
-Readers (``leadflow sql``, ``report``, ``calibrate``) take it shared: DuckDB lets several
+Readers (``leadflow sql``, ``report``, ``spark``'s copy) take it shared: DuckDB lets several
 read-only processes open the file, but none while a run writes it. On PostgreSQL readers do
 not need it (a reader cannot break a run there), and a shared request holds nothing.
 """
@@ -78,7 +78,7 @@ def _busy(
     elif shared:
         who = "another leadflow run (the holder is not recorded)"
     else:  # only readers write nothing into the lock file
-        who = "a leadflow reader (sql, report or calibrate)"
+        who = "a leadflow reader (sql, report or spark)"
     return WarehouseBusy(
         f"warehouse {warehouse.display_url} is locked by {who} {waited}; "
         "retry later or raise --lock-timeout"
