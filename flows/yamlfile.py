@@ -125,7 +125,8 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 def explain(
     source: YamlFile, model: type[BaseModel], exc: ValidationError, title: str
 ) -> ConfigurationError:
-    """One line per problem: ``file:line: key.path: message`` (+ "did you mean")."""
+    """``file: title:`` then one line per problem: ``file:line: key.path: message`` (with
+    "did you mean" for an unknown key)."""
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -138,9 +139,6 @@ def explain(
         elif err["type"] == "missing":
             message = "required key missing"
         lines.append((where, f"{key}: {message}"))
-    if len(lines) == 1:
-        where, problem = lines[0]
-        return ConfigurationError(f"{where}: {title}: {problem}")
     return ConfigurationError(
         f"{source.path}: {title}:\n" + "\n".join(f"  {w}: {p}" for w, p in lines)
     )

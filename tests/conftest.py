@@ -27,6 +27,14 @@ def duckdb_url(path: Path) -> str:
     return f"duckdb:///{path}"
 
 
+def load_scaled(seconds: float) -> float:
+    """A time limit for a test that times a command: ``seconds`` on a machine with a core to
+    spare, scaled by the load when other processes compete for the cores (a shared test
+    machine), so the test measures leadflow, not them."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return seconds * max(1.0, load)
+
+
 def query(path: Path, sql: str) -> list[tuple]:
     """Run a query on a DuckDB warehouse file and close it again (one process per file)."""
     con = duckdb.connect(str(path), read_only=True)

@@ -20,7 +20,7 @@ import pytest
 
 from flows.generate import generate
 from flows.settings import PROJECT_ROOT
-from tests.conftest import duckdb_url, query
+from tests.conftest import duckdb_url, load_scaled, query
 from tests.test_ops import holder  # noqa: F401  (test_ops' holder fixture)
 
 RUN_LIKE_HOLDER = """
@@ -58,13 +58,6 @@ def leadflow(
     return done.returncode, done.stdout, done.stderr, time.monotonic() - started
 
 
-def refusal_bound() -> float:
-    """2 s on a machine with a core to spare; scaled by the load when other processes
-    compete for the cores (a shared test machine), so the test measures leadflow, not them."""
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    return REFUSAL_SECONDS * max(1.0, load)
-
-
 def assert_refused(code: int, out: str, err: str, seconds: float, command: str) -> None:
     assert code == 3, (out, err)
     lines = [line for line in err.splitlines() if line.strip()]
@@ -72,7 +65,7 @@ def assert_refused(code: int, out: str, err: str, seconds: float, command: str) 
     assert lines[0].startswith(f"leadflow {command} refused: warehouse "), lines[0]
     assert "is locked by another qualify run (pid " in lines[0]
     assert "Traceback" not in err and "nanobind" not in err
-    assert seconds < refusal_bound(), f"refused after {seconds:.1f} s"
+    assert seconds < load_scaled(REFUSAL_SECONDS), f"refused after {seconds:.1f} s"
 
 
 # every command that takes the lock, with the arguments it needs
@@ -107,7 +100,7 @@ def test_spark_is_refused_at_once(tmp_path, run_holder):
     run_holder(url)
     code, out, err, seconds = leadflow("spark", "--warehouse-url", url)
     assert code == 3 and "leadflow spark refused: warehouse " in err, err
-    assert "Traceback" not in err and seconds < 2 * refusal_bound()
+    assert "Traceback" not in err and seconds < 2 * load_scaled(REFUSAL_SECONDS)
 
 
 @pytest.mark.postgres
@@ -161,11 +154,11 @@ PHASES = {
 }
 
 
-def start_run(url: str, landing: Path, *extra: str) -> subprocess.Popen:
+def start_run(url: str, landing: Path, env: dict[str, str], *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "run", "--sources", str(landing),
          "--warehouse-url", url, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
     )  # fmt: skip
 
 
@@ -179,12 +172,14 @@ def wait_for(proc: subprocess.Popen, pattern: re.Pattern, seen: list[str]) -> No
 
 @pytest.mark.slow
 @pytest.mark.parametrize("phase", sorted(PHASES))
-def test_a_second_run_started_during_a_step_is_refused_and_breaks_nothing(tmp_path, phase):
+def test_a_second_run_started_during_a_step_is_refused_and_breaks_nothing(
+    tmp_path, phase, prefect_api
+):
     landing = tmp_path / "landing"
     generate(leads=60, seed=7, out=landing)
     path = tmp_path / "wh.duckdb"
     url = duckdb_url(path)
-    first = start_run(url, landing)
+    first = start_run(url, landing, prefect_api)
     seen: list[str] = []
     wait_for(first, PHASES[phase], seen)
     code, out, err, seconds = leadflow("run", "--sources", str(landing), "--warehouse-url", url)
@@ -196,15 +191,15 @@ def test_a_second_run_started_during_a_step_is_refused_and_breaks_nothing(tmp_pa
 
 
 @pytest.mark.slow
-def test_a_waiting_run_runs_after_the_first_and_both_succeed(tmp_path):
+def test_a_waiting_run_runs_after_the_first_and_both_succeed(tmp_path, prefect_api):
     landing = tmp_path / "landing"
     generate(leads=60, seed=8, out=landing)
     path = tmp_path / "wh.duckdb"
     url = duckdb_url(path)
-    first = start_run(url, landing)
+    first = start_run(url, landing, prefect_api)
     seen: list[str] = []
     wait_for(first, PHASES["dbt"], seen)
-    second = start_run(url, landing, "--lock-timeout", "900")
+    second = start_run(url, landing, prefect_api, "--lock-timeout", "900")
     first_out, first_err = first.communicate(timeout=900)
     second_out, second_err = second.communicate(timeout=900)
     assert first.returncode == 0, "".join(seen) + first_err
