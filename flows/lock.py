@@ -97,11 +97,6 @@ def _lock_key(warehouse: Warehouse) -> str:
     return f"postgresql://{url.host}:{url.port or 5432}/{url.database}"
 
 
-def held_here(warehouse: Warehouse) -> bool:
-    """Whether this process holds the warehouse's run lock."""
-    return (os.getpid(), _lock_key(warehouse)) in _held
-
-
 @contextmanager
 def _duckdb_lock(warehouse: Warehouse, timeout: float, shared: bool) -> Iterator[dict[str, Any]]:
     path = lock_path(warehouse)
