@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
-
-from flows.settings import ConfigurationError
+from typing import Any
 
 WAREHOUSE_ENV = "LEADFLOW_WAREHOUSE_URL"
 TIER_ORDER = ("name", "profiled", "mql", "sal", "sql", "nurture", "disqualified")
@@ -30,11 +31,17 @@ def _print_summary(summary: object) -> None:
     totals = summary.totals()
     print()
     print(f"batch {summary.batch_id} on {summary.warehouse}")
+    per_file = summary.per_file()
+    statuses = [f["status"] for f in per_file.values()]
+    shared = [f["mappings"] for f in per_file.values() if len(f["mappings"]) > 1]
     print(
-        f"files: {totals.get('files_loaded', 0)} loaded, {totals.get('files_skipped', 0)} "
-        f"already loaded, {totals.get('files_rejected', 0)} rejected, "
-        f"{totals.get('files_unmapped', 0)} without a mapping"
+        f"files: {len(per_file)}: {statuses.count('loaded')} loaded, "
+        f"{statuses.count('skipped')} already loaded, {statuses.count('rejected')} rejected, "
+        f"{statuses.count('unmapped')} without a mapping"
     )
+    if shared:
+        pairs = sorted({" + ".join(m) for m in shared})
+        print(f"       {len(shared)} read by more than one profile ({'; '.join(pairs)})")
     print(
         f"rows:  {totals.get('rows_loaded', 0):,} loaded, "
         f"{totals.get('rows_quarantined', 0):,} quarantined (see raw.quarantine)"
@@ -119,37 +126,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         _quiet_logs()
     listener = _progress_listener(args)
     from flows import progress
-    from flows.gate import GateFailed
-    from flows.lock import WarehouseBusy
     from flows.qualify import qualify
 
-    try:
-        with progress.watching(listener) if listener else contextlib.nullcontext():
-            summary = qualify(
-                sources=args.sources,
-                warehouse_url=args.warehouse_url,
-                config=args.config,
-                mappings=args.mappings,
-                full_refresh=args.full_refresh,
-                lock_timeout=args.lock_timeout,
-                backfill_since=getattr(args, "since", None),
-                backfill_until=getattr(args, "until", None),
-                reload=getattr(args, "paths", None),
-                reload_since=getattr(args, "reload_since", None),
-            )
-    except GateFailed as exc:
-        print(f"\nleadflow run failed: {exc}", file=sys.stderr)
-        return 1
-    except WarehouseBusy as exc:
-        print(f"\nleadflow run refused: {exc}", file=sys.stderr)
-        return 3
+    with progress.watching(listener) if listener else contextlib.nullcontext():
+        summary = qualify(
+            sources=args.sources,
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            mappings=args.mappings,
+            full_refresh=args.full_refresh,
+            lock_timeout=args.lock_timeout,
+            backfill_since=getattr(args, "since", None),
+            backfill_until=getattr(args, "until", None),
+            reload=getattr(args, "paths", None),
+            reload_since=getattr(args, "reload_since", None),
+            strict=getattr(args, "strict", False),
+        )
+    _print_run_summary(args, summary)
+    return 0
+
+
+def _print_run_summary(args: argparse.Namespace, summary: object) -> None:
     if args.json:
         from dataclasses import asdict
 
         print(json.dumps(asdict(summary), default=str, indent=2))
     else:
         _print_summary(summary)
-    return 0
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
@@ -195,7 +198,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
             return 2
         con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
         try:
-            relation = con.sql(args.query)
+            try:
+                relation = con.sql(args.query)
+            except duckdb.Error as exc:  # the user's query: DuckDB's message says it all
+                if args.verbose:
+                    raise
+                print(f"leadflow sql: {exc}", file=sys.stderr)
+                return 2
             if relation is not None and args.csv:
                 rows = (
                     relation.fetchall()
@@ -212,7 +221,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     engine = sa.create_engine(warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        result = conn.execute(sa.text(args.query))
+        try:
+            result = conn.execute(sa.text(args.query))
+        except sa.exc.ProgrammingError as exc:  # the user's query: the server's message
+            if args.verbose:
+                raise
+            print(f"leadflow sql: {str(exc.orig).strip()}", file=sys.stderr)
+            return 2
         if result.returns_rows and args.csv:
             rows = result.fetchall() if args.max_rows is None else result.fetchmany(args.max_rows)
             _print_csv(list(result.keys()), rows)
@@ -260,6 +275,8 @@ def cmd_spark(args: argparse.Namespace) -> int:
             result = run_on_spark(warehouse, folder, Path(work_dir), **options)
     if not result.outcome.success:
         print("dbt build on Spark failed:", file=sys.stderr)
+        for test in result.outcome.failed_tests:
+            print(f"  {test.describe()}", file=sys.stderr)
         for failure in result.outcome.failures:
             print(f"  {failure}", file=sys.stderr)
         return 1
@@ -287,19 +304,14 @@ def cmd_recycle(args: argparse.Namespace) -> int:
     """List the nurture leads whose recycle date has come."""
     from dataclasses import asdict
 
-    from flows.lock import WarehouseBusy
     from flows.recycle import RECYCLE_TABLE, recycle_nurture
 
-    try:
-        summary = recycle_nurture(
-            warehouse_url=args.warehouse_url,
-            config=args.config,
-            as_of=args.as_of,
-            lock_timeout=args.lock_timeout,
-        )
-    except WarehouseBusy as exc:
-        print(f"\nleadflow recycle refused: {exc}", file=sys.stderr)
-        return 3
+    summary = recycle_nurture(
+        warehouse_url=args.warehouse_url,
+        config=args.config,
+        as_of=args.as_of,
+        lock_timeout=args.lock_timeout,
+    )
     if args.json:
         print(json.dumps(asdict(summary), default=str, indent=2))
         return 0
@@ -320,7 +332,6 @@ def cmd_forget(args: argparse.Namespace) -> int:
         _quiet_logs()
     from flows.forget import forget
     from flows.gate import GateFailed
-    from flows.lock import WarehouseBusy
 
     try:
         result = forget(
@@ -338,9 +349,6 @@ def cmd_forget(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except WarehouseBusy as exc:
-        print(f"\nleadflow forget refused: {exc}", file=sys.stderr)
-        return 3
     erasure = result.erasure
     if args.json:
         from dataclasses import asdict
@@ -392,19 +400,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.quiet:
         _quiet_logs()
     from flows.backtest import backtest, format_result
-    from flows.lock import WarehouseBusy
 
-    try:
-        result = backtest(
-            args.config,
-            args.warehouse_url,
-            args.base_config,
-            args.lock_timeout,
-            match_volume=args.match_mql_volume,
-        )
-    except WarehouseBusy as exc:
-        print(f"\nleadflow backtest refused: {exc}", file=sys.stderr)
-        return 3
+    result = backtest(
+        args.config,
+        args.warehouse_url,
+        args.base_config,
+        args.lock_timeout,
+        match_volume=args.match_mql_volume,
+    )
     print(format_result(result))
     return 0
 
@@ -461,8 +464,16 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose",
         action="store_true",
-        help="on a terminal, show the log (INFO) instead of the live status line",
+        help="on a terminal, show the log (INFO) instead of the live status line; "
+        "show the traceback of a failure",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with code 4 when a landing file was rejected (the other files are "
+        "loaded and published as usual)",
+    )
+    parser.set_defaults(lock="exclusive", check=("config", "mappings"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -527,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument(
         "query", help='the SQL to run, e.g. "select tier, count(*) from marts.leads group by 1"'
     )
-    _add_warehouse_options(sql, config=None)
+    _add_warehouse_options(sql, config=None, lock=True)
     sql.add_argument("--max-rows", type=int, help="rows to print (default 40; with --csv: all)")
     sql.add_argument(
         "--csv",
@@ -536,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         "= + - @ tab or CR get a leading single quote so they are never run as formulas",
     )
     sql.add_argument("--max-width", type=int, default=160, help="table width (DuckDB)")
-    sql.set_defaults(func=cmd_sql)
+    sql.set_defaults(func=cmd_sql, lock="shared")
 
     recycle = sub.add_parser(
         "recycle",
@@ -546,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recycle.add_argument("--as-of", help="the day the list is for (YYYY-MM-DD; default: now)")
     _add_warehouse_options(recycle, lock=True)
+    recycle.set_defaults(lock="exclusive", check=("config",))
     recycle.add_argument("--json", action="store_true", help="print the summary as JSON")
     recycle.set_defaults(func=cmd_recycle)
 
@@ -561,6 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--reason", default="erasure request", help="why (kept in ops.suppressions)"
     )
     _add_warehouse_options(forget, lock=True, mappings=True)
+    forget.set_defaults(lock="exclusive", check=("config", "mappings"))
     forget.add_argument("--json", action="store_true", help="print what was erased as JSON")
     forget.add_argument("--quiet", action="store_true", help="print only the final summary")
     forget.set_defaults(func=cmd_forget)
@@ -590,7 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the funnel report as one self-contained HTML file",
         description="Write the funnel report (charts and tables, opens offline) from marts.",
     )
-    _add_warehouse_options(report, config=None)
+    _add_warehouse_options(report, config=None, lock=True)
+    report.set_defaults(lock="shared")
     report.add_argument(
         "--out", default="reports/funnel.html", help="file to write (default reports/funnel.html)"
     )
@@ -605,6 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit code 1 when the build fails or the results differ.",
     )
     _add_warehouse_options(spark)
+    spark.set_defaults(check=("config",))
     spark.add_argument(
         "--work-dir",
         help="folder for the Parquet copy and Spark's tables (default: a temporary one)",
@@ -625,7 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a logistic regression on leads whose outcome is known (older cohorts), "
         "check it on newer ones, and write icp.yml, scoring.yml and a report to --out.",
     )
-    _add_warehouse_options(cal, config="configuration in use")
+    _add_warehouse_options(cal, config="configuration in use", lock=True)
+    cal.set_defaults(lock="exclusive", check=("config",))  # it opens the file read-write
     cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
     cal.add_argument(
         "--feature-days", type=int, default=7, help="cut-off: days after capture (default 7)"
@@ -662,6 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR, else config/)"
     )
     _add_warehouse_options(bt, config=None, lock=True)
+    bt.set_defaults(lock="exclusive", check=("base_config",))
     bt.add_argument(
         "--match-mql-volume",
         action="store_true",
@@ -670,19 +687,171 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--quiet", action="store_true", help="no dbt log")
     bt.set_defaults(func=cmd_backtest)
+    for command in sub.choices.values():
+        if "--verbose" not in command._option_string_actions:
+            command.add_argument(
+                "--verbose", action="store_true", help="show the traceback of a failure"
+            )
     return parser
 
 
+# Exit codes (docs/cli.md): 0 ok; 1 run failed, gate blocked, dbt test failed; 2 usage or
+# configuration error (argparse exits 2 too); 3 lock refused; 4 rejected files under --strict.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_REJECTED = 0, 1, 2, 3, 4
+
+# Failures a user can cause or meet, by (module, class): a short message and an exit code,
+# no traceback (unless --verbose). A class counts only once its module is imported: an
+# exception cannot be an instance of a class never loaded, and the check imports nothing.
+EXPECTED_FAILURES = (
+    ("flows.settings", "ConfigurationError", EXIT_USAGE),
+    ("flows.lock", "WarehouseBusy", EXIT_LOCKED),
+    ("flows.qualify", "RejectedFiles", EXIT_REJECTED),
+    ("flows.gate", "GateFailed", EXIT_FAILED),
+    ("flows.dbt", "DbtError", EXIT_FAILED),
+    ("flows.warehouse", "WarehouseUnavailable", EXIT_FAILED),
+    ("flows.warehouse", "WarehouseUnreachable", EXIT_FAILED),
+)
+
+
+def expected_exit_code(exc: BaseException) -> int | None:
+    """The exit code of an expected failure, None for anything else (a bug: traceback)."""
+    for module, name, code in EXPECTED_FAILURES:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return code
+    return None
+
+
+def _no_colour_unless_terminal() -> None:
+    """dbt's and Prefect's console colours only when stdout is a terminal; never in files."""
+    os.environ.setdefault("DBT_USE_COLORS_FILE", "false")
+    if not sys.stdout.isatty():
+        os.environ.setdefault("DBT_USE_COLORS", "false")
+        os.environ.setdefault("PREFECT_LOGGING_COLORS", "false")
+        os.environ.setdefault("NO_COLOR", "1")
+
+
+@contextlib.contextmanager
+def _log_expected_failures_without_traceback() -> Iterator[None]:
+    """Prefect logs a failed flow's exception with its traceback (to the console and to its
+    API); for an expected failure the message says it all, so the record keeps the message
+    and drops the traceback (``--verbose`` keeps it)."""
+    make_record = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and expected_exit_code(exc) is not None:
+            record.exc_info = None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(make_record)
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Validate the configuration and mapping files a command reads, before Prefect, dbt or
+    GX are imported: a mistake is reported within a second, naming file, line and key."""
+    from flows.config import dbt_variables, load_access
+    from flows.mapping import load_profiles
+    from flows.settings import MAPPINGS_DIR, config_dir
+
+    for option in getattr(args, "check", ()):
+        value = getattr(args, option, None)
+        if option == "mappings":
+            load_profiles(Path(value) if value else MAPPINGS_DIR)
+        else:
+            folder = config_dir(value)
+            dbt_variables(folder)
+            load_access(folder)
+
+
+def _command_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager:
+    """The warehouse lock a command holds from start to end, taken before anything opens
+    the warehouse or starts Prefect (``lock`` in the sub-parser's defaults: ``exclusive`` for
+    commands that write, ``shared`` for readers). The flows re-enter it."""
+    mode = getattr(args, "lock", None)
+    if mode is None:
+        return contextlib.nullcontext()
+    from flows.lock import warehouse_lock
+    from flows.settings import Warehouse
+
+    warehouse = Warehouse.from_env(None)  # --warehouse-url is in the environment by now
+    if mode == "shared" and warehouse.backend == "duckdb" and not warehouse.duckdb_path.exists():
+        return contextlib.nullcontext()  # nothing to read: the command says so itself
+    timeout = getattr(args, "lock_timeout", 0) or 0
+    return warehouse_lock(warehouse, timeout=timeout, shared=mode == "shared")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``leadflow`` console command."""
+    """Entry point of the ``leadflow`` console command (exit codes: docs/cli.md)."""
     _quiet_defaults()
+    _no_colour_unless_terminal()
     args = build_parser().parse_args(argv)
+    verbose = bool(getattr(args, "verbose", False))
     try:
         with _warehouse_from_args(args):
-            return args.func(args)
-    except ConfigurationError as exc:
-        print(f"leadflow: configuration error: {exc}", file=sys.stderr)
-        return 2
+            _check_inputs(args)
+            with _command_lock(args):
+                if verbose:
+                    return args.func(args)
+                with _log_expected_failures_without_traceback():
+                    return args.func(args)
+    except Exception as exc:
+        code = expected_exit_code(exc)
+        if code is None:
+            raise
+        if verbose:
+            traceback.print_exception(exc, file=sys.stderr)
+        _drop_tracebacks(exc)
+        _print_failure(args, exc, code)
+        if code == EXIT_LOCKED and args.command in ("run", "backfill"):
+            _notify_refusal(exc)
+        return code
+
+
+def _drop_tracebacks(exc: BaseException | None) -> None:
+    """Let go of a handled failure's frames. Prefect keeps a failed flow run's exception (in
+    its state) until the process ends, and the traceback's frames hold whatever the failing
+    code had in hand: DuckDB connections and results, dbt's adapter. Kept to the end, they
+    outlive the interpreter's teardown and DuckDB's bindings report them as leaked."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        if exc.__cause__ is not None:
+            _drop_tracebacks(exc.__cause__)
+        exc = exc.__context__
+
+
+def _notify_refusal(exc: BaseException) -> None:
+    """A scheduled run refused by the lock is a failed run for whoever watches the webhook
+    (``LEADFLOW_NOTIFY_WEBHOOK_URL``); it never became a flow run, so it has no flow run id."""
+    from flows.notify import failure_payload, send, webhook_url
+    from flows.settings import Warehouse
+
+    if webhook_url():
+        warehouse = Warehouse.from_env(None)
+        flow_run = {"id": None, "name": None, "flow": "qualify"}
+        payload = failure_payload(
+            flow_run=flow_run, batch_id=None, warehouse=warehouse, error=exc, gates=[], files={}
+        )
+        send(payload)
+
+
+def _print_failure(args: argparse.Namespace, exc: BaseException, code: int) -> None:
+    what = {
+        EXIT_USAGE: "configuration error",
+        EXIT_LOCKED: "refused",
+        EXIT_REJECTED: "failed (--strict)",
+    }.get(code, "failed")
+    message = str(exc).strip()
+    if code == EXIT_REJECTED:  # the run itself went through: its summary, then the failure
+        _print_run_summary(args, exc.summary)  # type: ignore[attr-defined]
+    print(f"leadflow {args.command} {what}: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from flows.settings import ConfigurationError
+from flows.yamlfile import load_model
 
 # ASCII punctuation and white space: the separators the SQL side turns into single spaces.
 _SEPARATORS = re.compile(r"[\s!-/:-@\[-`{-~]+")
@@ -137,28 +136,9 @@ class IcpConfig(_Strict):
         return data
 
 
-def _read_yaml(path: Path) -> Any:
-    if not path.is_file():
-        raise ConfigurationError(f"{path}: configuration file not found")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
-
-
-def _explain(path: Path, exc: ValidationError) -> ConfigurationError:
-    lines = [
-        f"  {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-    ]
-    return ConfigurationError(f"{path}: invalid configuration\n" + "\n".join(lines))
-
-
 def _load(model: type[_Model], path: Path) -> _Model:
-    """Read a YAML file and validate it with ``model``; errors name the file and field."""
-    try:
-        return model.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    """Read a YAML file and validate it with ``model``; errors name the file, line and key."""
+    return load_model(model, path, "invalid configuration")
 
 
 def load_icp(config_dir: Path) -> IcpConfig:

@@ -26,6 +26,50 @@ class DbtOutcome:
     success: bool
     statuses: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    # failed data tests: what they test and the SQL that returns the failing rows
+    failed_tests: list[FailedTest] = field(default_factory=list)
+
+
+@dataclass
+class FailedTest:
+    """A dbt data test that failed: which test, on which model and column, how many rows."""
+
+    unique_id: str
+    test: str
+    model: str
+    column: str | None
+    failing_rows: int | None
+    sql: str | None
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """``unique on stg_x.email: 3 failing rows, e.g. {'email': 'a@b.c', 'n': 2}``."""
+        target = f"{self.model}.{self.column}" if self.column else self.model
+        count = "" if self.failing_rows is None else f"{self.failing_rows:,} "
+        rows = f"{count}failing rows"
+        line = f"test {self.test} on {target}: {rows}"
+        if self.samples:
+            line += ", e.g. " + "; ".join(str(sample) for sample in self.samples)
+        return f"{line} ({self.unique_id})"
+
+
+def _failed_test(node_result: Any) -> FailedTest | None:
+    """What a failed data test tested, from dbt's result (None for models, unit tests)."""
+    node = getattr(node_result, "node", None)
+    if getattr(node, "resource_type", None) != "test" or not hasattr(node, "test_metadata"):
+        return None
+    metadata = getattr(node, "test_metadata", None)
+    attached = getattr(node, "attached_node", None)  # the model's unique id; None on a source
+    sources = [".".join(source) for source in getattr(node, "sources", None) or []]
+    model = attached.rsplit(".", 1)[-1] if attached else ", ".join(sources) or "?"
+    return FailedTest(
+        unique_id=node.unique_id,
+        test=getattr(metadata, "name", None) or node.name,
+        model=model,
+        column=getattr(node, "column_name", None),
+        failing_rows=getattr(node_result, "failures", None),
+        sql=getattr(node, "compiled_code", None),
+    )
 
 
 @contextmanager
@@ -66,15 +110,19 @@ def run_dbt(
     ``project_dir`` is the dbt project (and profiles) folder, the project's own by default;
     ``on_node_finished`` is called each time dbt finishes a node (model, test, seed).
     """
-    return invoke_dbt(
+    outcome = invoke_dbt(
         args,
         warehouse.dbt_env(),
         variables,
-        raise_on_failure,
+        False,
         project_dir,
         secret=warehouse.url.password,
         on_node_finished=on_node_finished,
     )
+    if raise_on_failure and not outcome.success:
+        add_samples(outcome, warehouse)
+        raise DbtError(failure_message(outcome))
+    return outcome
 
 
 def invoke_dbt(
@@ -122,6 +170,10 @@ def invoke_dbt(
         status = str(getattr(node_result, "status", "unknown"))
         outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
         if status in ("error", "fail", "runtime error"):
+            failed_test = _failed_test(node_result) if status == "fail" else None
+            if failed_test is not None:
+                outcome.failed_tests.append(failed_test)
+                continue
             node = getattr(node_result, "node", None)
             name = getattr(node, "unique_id", "?")
             message = getattr(node_result, "message", "") or ""
@@ -130,9 +182,42 @@ def invoke_dbt(
         outcome.success = False
         outcome.failures.append(f"dbt raised: {result.exception}")
     if raise_on_failure and not outcome.success:
-        detail = "\n  ".join(outcome.failures) or "see the dbt log above"
-        raise DbtError(f"dbt {' '.join(args)} failed:\n  {detail}")
+        raise DbtError(failure_message(outcome))
     return outcome
+
+
+def failure_message(outcome: DbtOutcome) -> str:
+    """What failed, one line per node: each failed test with its model, column, failing row
+    count and sample rows, then any other failure."""
+    lines = [t.describe() for t in outcome.failed_tests] + outcome.failures
+    detail = "\n  ".join(lines) or "see the dbt log above"
+    return f"dbt {' '.join(outcome.command)} failed:\n  {detail}"
+
+
+SAMPLE_ROWS = 3
+
+
+def add_samples(outcome: DbtOutcome, warehouse: Warehouse) -> None:
+    """Fetch a few of each failed test's failing rows (the test's own compiled SQL)."""
+    import sqlalchemy as sa
+
+    from flows.warehouse import make_engine
+
+    tests = [t for t in outcome.failed_tests if t.sql]
+    if not tests:
+        return
+    engine = make_engine(warehouse)
+    try:
+        for test in tests:
+            query = f"select * from ({test.sql}) as failing limit {SAMPLE_ROWS}"
+            try:
+                with engine.connect() as conn:
+                    rows = conn.execute(sa.text(query.replace(":", "\\:"))).mappings().all()
+            except sa.exc.DBAPIError:
+                continue  # samples are a courtesy: the count and the test still say it
+            test.samples = [dict(row) for row in rows]
+    finally:
+        engine.dispose()
 
 
 def scoring_changed(engine: Any, fingerprint: str) -> bool:

@@ -5,6 +5,16 @@ host and start time into the file. PostgreSQL: ``pg_try_advisory_lock`` on a ded
 connection held for the run; the holder's pid, host and start time are in its
 ``application_name`` and in ``pg_stat_activity``. Both locks are released by the operating
 system or the server when the process dies, so a killed run never leaves a stale lock.
+
+Taking the lock never opens the warehouse a run uses: the DuckDB lock is a file beside the
+database file, and the PostgreSQL lock lives on a connection of its own. So ``leadflow``
+takes it before anything else (before Prefect starts), and a refused run is refused in
+about a second. Within one process the lock is re-entrant: the flow a command starts takes
+the lock its command already holds.
+
+Readers (``leadflow sql``, ``report``, ``spark``'s copy) take it shared: DuckDB lets several
+read-only processes open the file, but none while a run writes it. On PostgreSQL readers do
+not need it (a reader cannot break a run there), and a shared request holds nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from flows.settings import Warehouse
+from flows.warehouse import connect_retrying, make_engine
 
 # pg_try_advisory_lock(int4, int4): a class id for leadflow and one object id per lock.
 PG_LOCK_CLASS = 0x1EAD_F10
@@ -58,37 +69,60 @@ def lock_path(warehouse: Warehouse) -> Path:
     return Path(f"{warehouse.duckdb_path}.lock")
 
 
-def _busy(warehouse: Warehouse, timeout: float, holder: dict[str, Any] | None) -> WarehouseBusy:
+def _busy(
+    warehouse: Warehouse, timeout: float, holder: dict[str, Any] | None, shared: bool = False
+) -> WarehouseBusy:
     waited = f"after waiting {timeout:g} s" if timeout > 0 else "(lock timeout 0: not waiting)"
+    if holder:
+        who = f"another qualify run ({describe_holder(holder)})"
+    elif shared:
+        who = "another leadflow run (the holder is not recorded)"
+    else:  # only readers write nothing into the lock file
+        who = "a leadflow reader (sql, report or spark)"
     return WarehouseBusy(
-        f"warehouse {warehouse.display_url} is locked by another qualify run "
-        f"({describe_holder(holder)}) {waited}; retry later or raise --lock-timeout"
+        f"warehouse {warehouse.display_url} is locked by {who} {waited}; "
+        "retry later or raise --lock-timeout"
     )
 
 
+# Locks this process holds: key -> [depth, holder]. A lock is per process (flock and advisory
+# locks are), so the flow a command starts re-enters the lock its command took.
+_held: dict[tuple[int, str], list[Any]] = {}
+
+
+def _lock_key(warehouse: Warehouse) -> str:
+    if warehouse.backend == "duckdb":
+        return str(lock_path(warehouse))
+    url = warehouse.url
+    return f"postgresql://{url.host}:{url.port or 5432}/{url.database}"
+
+
 @contextmanager
-def _duckdb_lock(warehouse: Warehouse, timeout: float) -> Iterator[dict[str, Any]]:
+def _duckdb_lock(warehouse: Warehouse, timeout: float, shared: bool) -> Iterator[dict[str, Any]]:
     path = lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     try:
         deadline = time.monotonic() + max(timeout, 0)
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise _busy(warehouse, timeout, _read_holder(path)) from None
+                    raise _busy(warehouse, timeout, _read_holder(path), shared) from None
                 time.sleep(POLL_SECONDS)
         me = holder_info()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(me).encode(), 0)
-        os.fsync(fd)
+        if not shared:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(me).encode(), 0)
+            os.fsync(fd)
         try:
             yield me
         finally:
-            os.ftruncate(fd, 0)
+            if not shared:
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
@@ -134,14 +168,9 @@ def _postgres_lock(warehouse: Warehouse, timeout: float) -> Iterator[dict[str, A
     me = holder_info()
     # application_name holds at most 63 bytes; the start time is the connection's.
     app = f"leadflow pid={me['pid']} host={me['host']}"[:63]
-    engine = sa.create_engine(
-        warehouse.sqlalchemy_url,
-        poolclass=sa.pool.NullPool,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"application_name": app},
-    )
+    engine = make_engine(warehouse, application_name=app, isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as conn:
+        with connect_retrying(engine, warehouse) as conn:
             deadline = time.monotonic() + max(timeout, 0)
             args = {"c": PG_LOCK_CLASS, "o": PG_LOCK_QUALIFY}
             while not conn.execute(sa.text("select pg_try_advisory_lock(:c, :o)"), args).scalar():
@@ -157,14 +186,31 @@ def _postgres_lock(warehouse: Warehouse, timeout: float) -> Iterator[dict[str, A
 
 
 @contextmanager
-def warehouse_lock(warehouse: Warehouse, timeout: float = 0) -> Iterator[dict[str, Any]]:
+def warehouse_lock(
+    warehouse: Warehouse, timeout: float = 0, shared: bool = False
+) -> Iterator[dict[str, Any]]:
     """Hold the warehouse's run lock; wait up to ``timeout`` seconds, else :class:`WarehouseBusy`.
 
+    ``shared``: a reader's lock (see the module's docstring). Re-entrant within a process.
     Yields this holder's pid, host and start time.
     """
+    key = (os.getpid(), _lock_key(warehouse))
+    if key in _held:
+        _held[key][0] += 1
+        try:
+            yield _held[key][1]
+        finally:
+            _held[key][0] -= 1
+        return
     if warehouse.backend == "duckdb":
-        with _duckdb_lock(warehouse, timeout) as me:
-            yield me
+        lock = _duckdb_lock(warehouse, timeout, shared)
+    elif shared:
+        lock = nullcontext(holder_info())
     else:
-        with _postgres_lock(warehouse, timeout) as me:
+        lock = _postgres_lock(warehouse, timeout)
+    with lock as me:
+        _held[key] = [1, me]
+        try:
             yield me
+        finally:
+            del _held[key]

@@ -10,11 +10,11 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flows.entities import ENTITIES
 from flows.settings import ConfigurationError
+from flows.yamlfile import load_model
 
 
 class CsvOptions(BaseModel):
@@ -91,16 +91,7 @@ def load_profiles(folder: Path) -> list[MappingProfile]:
         raise ConfigurationError(f"mapping folder {folder} does not exist")
     profiles: list[MappingProfile] = []
     for path in sorted(folder.glob("*.yml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            profiles.append(MappingProfile.model_validate(data))
-        except yaml.YAMLError as exc:
-            raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
-        except ValidationError as exc:
-            details = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
-            )
-            raise ConfigurationError(f"{path}: invalid mapping profile: {details}") from None
+        profiles.append(load_model(MappingProfile, path, "invalid mapping profile"))
     names = [p.name for p in profiles]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -5,7 +5,6 @@ Run it with ``leadflow run`` or ``python flows/qualify.py``.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +51,7 @@ from flows.warehouse import (
     check_connection,
     ensure_raw_schema,
     make_engine,
+    retry_delays,
 )
 
 
@@ -78,6 +78,24 @@ class RunSummary:
         changes = {t: self.tiers.get(t, 0) - self.tiers_before.get(t, 0) for t in tiers}
         return {t: n for t, n in sorted(changes.items()) if n}
 
+    def rejected_files(self) -> list[dict[str, Any]]:
+        """The results of the files rejected in this run."""
+        return [f for f in self.files if f["status"] == "rejected"]
+
+    def per_file(self) -> dict[str, dict[str, Any]]:
+        """One entry per landing file (a file read by several profiles counts once): its
+        status (rejected, loaded, skipped or unmapped, the first that any profile gave) and
+        the profiles that read it."""
+        order = ("rejected", "loaded", "skipped", "unmapped")
+        out: dict[str, dict[str, Any]] = {}
+        for f in self.files:
+            entry = out.setdefault(f["source_file"], {"status": f["status"], "mappings": []})
+            if order.index(f["status"]) < order.index(entry["status"]):
+                entry["status"] = f["status"]
+            if f.get("mapping"):
+                entry["mappings"].append(f["mapping"])
+        return out
+
     def totals(self) -> dict[str, int]:
         """Files per status and rows loaded / quarantined."""
         out: dict[str, int] = {}
@@ -90,23 +108,20 @@ class RunSummary:
         return out
 
 
-RETRY_DELAYS_ENV = "LEADFLOW_RETRY_DELAYS"
 # Errors that retrying cannot fix: the file is not there or not ours to read.
 PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
 
-def retry_delays() -> list[float]:
-    """Seconds between ``ingest_file`` attempts (``LEADFLOW_RETRY_DELAYS``, default 2,5,15)."""
-    raw = os.environ.get(RETRY_DELAYS_ENV, "2,5,15")
-    try:
-        delays = [float(part) for part in raw.split(",") if part.strip()]
-    except ValueError:
-        delays = []
-    if not delays or any(d < 0 for d in delays):
-        raise ConfigurationError(
-            f"{RETRY_DELAYS_ENV}={raw!r}: expected comma-separated seconds, e.g. 2,5,15"
+class RejectedFiles(RuntimeError):
+    """Landing files were rejected and the run was asked to be strict about it."""
+
+    def __init__(self, summary: RunSummary):
+        self.summary = summary
+        rejected = summary.rejected_files()
+        super().__init__(
+            f"{len(rejected)} landing file(s) rejected: "
+            + "; ".join(f["error"] or f["source_file"] for f in rejected)
         )
-    return delays
 
 
 class LandingFileUnreadable(OSError):
@@ -308,13 +323,16 @@ def qualify(
     backfill_until: str | None = None,
     reload: list[str] | None = None,
     reload_since: str | None = None,
+    strict: bool = False,
 ) -> RunSummary:
     """Qualify leads end to end, one run per warehouse at a time.
 
     Steps:
-    0. connect and lock: check the warehouse answers (retried while the reason may pass:
-       the DuckDB file held by another process, a server down or starting), then take the
-       warehouse's run lock, waiting up to ``lock_timeout`` seconds;
+    0. lock and connect: take the warehouse's run lock, waiting up to ``lock_timeout``
+       seconds (the lock never opens the warehouse itself: a run that waits or is refused
+       cannot disturb the one that holds it), then check the warehouse answers (retried
+       while the reason may pass: the DuckDB file held by a process outside leadflow, a
+       server down or starting);
     1. ingest: load each new landing file into ``raw`` (a task per file; ledger, quarantine);
     2. build: ``dbt build`` of staging, intermediate and the tier tables in ``audit``;
        incremental models score only new events, unless ``full_refresh`` is set or the
@@ -331,6 +349,9 @@ def qualify(
     are read again with the current mapping profiles, each replacing its earlier rows in one
     transaction, and every model is rebuilt.
 
+    ``strict``: a rejected landing file fails the run (:class:`RejectedFiles`) once the other
+    files are loaded and published as usual.
+
     A failed run POSTs a JSON summary to ``LEADFLOW_NOTIFY_WEBHOOK_URL`` when it is set.
     """
     warehouse: Warehouse | None = None
@@ -338,13 +359,16 @@ def qualify(
     try:
         warehouse = Warehouse.from_env(warehouse_url)
         summary.warehouse = warehouse.display_url
-        connect_warehouse.with_options(retry_delay_seconds=retry_delays())(warehouse)
         with warehouse_lock(warehouse, timeout=lock_timeout):
+            connect_warehouse.with_options(retry_delay_seconds=retry_delays())(warehouse)
             window = _window(backfill_since, backfill_until)
             reloading = _reload_request(reload, reload_since)
-            return _qualify_locked(
+            summary = _qualify_locked(
                 summary, warehouse, sources, config, mappings, full_refresh, window, reloading
             )
+        if strict and summary.rejected_files():
+            raise RejectedFiles(summary)
+        return summary
     except Exception as exc:
         progress.finish()
         notify_failure(summary, warehouse, exc)

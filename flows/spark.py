@@ -85,7 +85,7 @@ def export_raw(warehouse: Warehouse, out_dir: Path) -> dict[str, Path]:
             f"{warehouse.duckdb_path} does not exist: run `leadflow run` on it first"
         )
     folders: dict[str, Path] = {}
-    with warehouse_lock(warehouse):
+    with warehouse_lock(warehouse, shared=True):
         con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
         try:
             tables = [
@@ -266,7 +266,7 @@ def compare(
     """
     result.tiers_spark = spark_tier_counts(spark, leads_table)
     result.rows_spark = _spark_row_counts(spark, MODEL_SCHEMAS)
-    with warehouse_lock(warehouse):
+    with warehouse_lock(warehouse, shared=True):
         tiers, leads, rows = _warehouse_results(warehouse, leads_table, sorted(result.rows_spark))
     result.tiers_warehouse, result.rows_warehouse = tiers, rows
     spark_leads = {

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +15,9 @@ import sqlalchemy as sa
 
 from flows.entities import RAW_SCHEMA, RAW_TABLES, metadata
 from flows.records import fill_missing_keys
-from flows.settings import Warehouse
+from flows.settings import ConfigurationError, Warehouse
+
+logger = logging.getLogger(__name__)
 
 SCHEMAS = (RAW_SCHEMA, "ops", "marts")
 # load-ledger columns added after the first release (name, SQL type)
@@ -22,19 +28,27 @@ LEDGER_COLUMNS_ADDED = (
 )
 
 
-def make_engine(warehouse: Warehouse) -> sa.Engine:
+def make_engine(
+    warehouse: Warehouse, application_name: str | None = None, isolation_level: str | None = None
+) -> sa.Engine:
     """A SQLAlchemy engine that holds no connection between uses.
 
     DuckDB allows one process per file, and dbt and GX open the same file in this process:
-    a pooled connection kept open here would lock them out.
+    a pooled connection kept open here would lock them out. ``application_name`` and
+    ``isolation_level`` apply to PostgreSQL (the run lock's own connection).
     """
     connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if warehouse.backend == "duckdb":
         warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     else:  # a server that does not answer fails the attempt after this many seconds
         connect_args["connect_timeout"] = int(os.environ.get("LEADFLOW_CONNECT_TIMEOUT", "10"))
+        if application_name:
+            connect_args["application_name"] = application_name
+        if isolation_level:
+            options["isolation_level"] = isolation_level
     return sa.create_engine(
-        warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool, connect_args=connect_args
+        warehouse.sqlalchemy_url, poolclass=sa.pool.NullPool, connect_args=connect_args, **options
     )
 
 
@@ -62,6 +76,19 @@ class WarehouseUnreachable(RuntimeError):
     """The warehouse refused a connection for a reason that waiting will not fix."""
 
 
+def connection_failure(warehouse: Warehouse, exc: sa.exc.DBAPIError) -> Exception:
+    """:class:`WarehouseUnavailable` (may pass) or :class:`WarehouseUnreachable` for a refused
+    connection, naming the warehouse without its password."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    reason = reason.replace(warehouse.sqlalchemy_url, warehouse.display_url)
+    if warehouse.url.password:
+        reason = reason.replace(str(warehouse.url.password), "***")
+    message = f"cannot connect to the warehouse {warehouse.display_url}: {reason}"
+    if any(marker in reason.lower() for marker in TRANSIENT_CONNECTION_ERRORS):
+        return WarehouseUnavailable(message)
+    return WarehouseUnreachable(message)
+
+
 def check_connection(warehouse: Warehouse) -> None:
     """Open and close one connection; raise :class:`WarehouseUnavailable` (transient) or
     :class:`WarehouseUnreachable` (permanent), naming the warehouse without its password."""
@@ -70,16 +97,68 @@ def check_connection(warehouse: Warehouse) -> None:
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
     except sa.exc.DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        reason = reason.replace(warehouse.sqlalchemy_url, warehouse.display_url)
-        if warehouse.url.password:
-            reason = reason.replace(str(warehouse.url.password), "***")
-        message = f"cannot connect to the warehouse {warehouse.display_url}: {reason}"
-        if any(marker in reason.lower() for marker in TRANSIENT_CONNECTION_ERRORS):
-            raise WarehouseUnavailable(message) from None
-        raise WarehouseUnreachable(message) from None
+        raise connection_failure(warehouse, exc) from None
     finally:
         engine.dispose()
+
+
+RETRY_DELAYS_ENV = "LEADFLOW_RETRY_DELAYS"
+
+
+def retry_delays() -> list[float]:
+    """Seconds between attempts at I/O that may pass (``LEADFLOW_RETRY_DELAYS``, default
+    2,5,15): loading a landing file, reaching the warehouse."""
+    raw = os.environ.get(RETRY_DELAYS_ENV, "2,5,15")
+    try:
+        delays = [float(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        delays = []
+    if not delays or any(d < 0 for d in delays):
+        raise ConfigurationError(
+            f"{RETRY_DELAYS_ENV}={raw!r}: expected comma-separated seconds, e.g. 2,5,15"
+        )
+    return delays
+
+
+@contextmanager
+def connect_retrying(engine: sa.Engine, warehouse: Warehouse) -> Iterator[sa.Connection]:
+    """A connection from ``engine``; a refusal that may pass (server starting, down, full) is
+    retried after each of :func:`retry_delays`, any other fails at once."""
+    delays = retry_delays()
+    for attempt in range(len(delays) + 1):
+        try:
+            conn = engine.connect()
+            break
+        except sa.exc.DBAPIError as exc:
+            failure = connection_failure(warehouse, exc)
+            if isinstance(failure, WarehouseUnreachable) or attempt == len(delays):
+                raise failure from None
+            logger.warning("%s; retrying in %g s", failure, delays[attempt])
+            time.sleep(delays[attempt])
+    with conn:
+        yield conn
+
+
+def close_leftovers() -> None:
+    """Let the DuckDB module be freed when the interpreter exits (registered with ``atexit``).
+
+    Without this, a process that imported Great Expectations and duckdb-engine ends with
+    ~40 lines of ``nanobind: leaked N instances`` from DuckDB 2.0's bindings. The chain:
+    duckdb-engine registers its ``TRY_CAST`` compiler on SQLAlchemy's own ``TryCast`` class
+    (``sqlalchemy.ext.compiler.compiles``); once GX is imported, SQLAlchemy's classes outlive
+    the interpreter's module teardown, so that function, its module's globals, ``duckdb``
+    and every DuckDB object the module holds (its type constants) are still alive when
+    nanobind checks for leaks. Unhooking the one DuckDB compiler breaks the chain; nothing
+    compiles SQL after exit. Connections themselves are closed where they are opened.
+    """
+    engine_module = sys.modules.get("duckdb_engine")
+    try_cast = getattr(sa, "TryCast", None)
+    dispatcher = getattr(try_cast, "_compiler_dispatcher", None)
+    if engine_module is not None and dispatcher is not None:
+        dispatcher.specs.pop("duckdb", None)
+
+
+atexit.register(close_leftovers)
 
 
 def duckdb_memory_limit() -> str:

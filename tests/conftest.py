@@ -27,6 +27,14 @@ def duckdb_url(path: Path) -> str:
     return f"duckdb:///{path}"
 
 
+def load_scaled(seconds: float) -> float:
+    """A time limit for a test that times a command: ``seconds`` on a machine with a core to
+    spare, scaled by the load when other processes compete for the cores (a shared test
+    machine), so the test measures leadflow, not them."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return seconds * max(1.0, load)
+
+
 def query(path: Path, sql: str) -> list[tuple]:
     """Run a query on a DuckDB warehouse file and close it again (one process per file)."""
     con = duckdb.connect(str(path), read_only=True)
@@ -43,6 +51,15 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def prefect_api(prefect_harness) -> dict[str, str]:
+    """The environment that points a child process (``leadflow ...``) at the test session's
+    Prefect API, so it does not start a temporary server of its own."""
+    from prefect.settings import get_current_settings
+
+    return {"PREFECT_API_URL": str(get_current_settings().api.url)}
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from flows.backtest import backtest, candidate_folder
-from flows.lock import WarehouseBusy, warehouse_lock
-from flows.settings import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, ConfigurationError, Warehouse
+from flows.lock import WarehouseBusy
+from flows.settings import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, ConfigurationError
 from tests.conftest import duckdb_url, query
+from tests.test_ops import LockHolder
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -80,9 +81,12 @@ def test_invalid_candidate_or_busy_warehouse_writes_nothing(warehouse_copy, tmp_
     bad.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"scoring.yml.*\n.*rules.0.points"):
         backtest(bad, duckdb_url(warehouse_copy))
-    warehouse = Warehouse.from_env(duckdb_url(warehouse_copy))
-    with warehouse_lock(warehouse), pytest.raises(WarehouseBusy):
-        backtest(DEFAULT_CONFIG_DIR / "scoring.yml", duckdb_url(warehouse_copy))
+    holder = LockHolder(duckdb_url(warehouse_copy))  # another process (the lock is re-entrant)
+    try:
+        with pytest.raises(WarehouseBusy):
+            backtest(DEFAULT_CONFIG_DIR / "scoring.yml", duckdb_url(warehouse_copy))
+    finally:
+        holder.release()
     schemas = {
         s for (s,) in query(warehouse_copy, "select schema_name from information_schema.schemata")
     }
