@@ -304,3 +304,22 @@ def test_qualify_hands_off_and_keeps_the_owner(warehouse, config, tmp_path) -> N
     assert {lead: owner for lead, owner, _ in rows} == owners
     clocks = query(warehouse, "select distinct sla_clock from marts.sla_breaches")
     assert set(clocks) <= {("mql",), ("hand_off",)}
+
+
+def test_secret_from_a_prefect_secret_block(prefect_harness, monkeypatch) -> None:
+    """Without LEADFLOW_HANDOFF_SECRET the signing secret comes from the Prefect Secret block
+    named by LEADFLOW_HANDOFF_SECRET_BLOCK; a missing block is a configuration error."""
+    from prefect.blocks.system import Secret
+
+    from flows.handoff.config import SECRET_BLOCK_ENV, SECRET_ENV, HandoffConfig
+
+    Secret(value="from-the-block").save("leadflow-handoff-test", overwrite=True)
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.setenv(SECRET_BLOCK_ENV, "leadflow-handoff-test")
+    assert HandoffConfig().secret() == b"from-the-block"
+    monkeypatch.setenv(SECRET_ENV, "from-the-environment")
+    assert HandoffConfig().secret() == b"from-the-environment"
+    monkeypatch.delenv(SECRET_ENV)
+    monkeypatch.setenv(SECRET_BLOCK_ENV, "no-such-block")
+    with pytest.raises(ConfigurationError, match="no-such-block"):
+        HandoffConfig().secret()
