@@ -204,6 +204,33 @@ OPPORTUNITIES = Entity(
     choices={"stage": OPPORTUNITY_STAGES},
 )
 
+# What became of a lead, as a CRM records it: a deal won or lost, a lead converted or not.
+OUTCOME_VALUES = ("won", "lost", "converted", "not_converted")
+
+OUTCOMES = Entity(
+    name="outcomes",
+    fields=(
+        "outcome_id",
+        "source_record_id",
+        "email",
+        "outcome",
+        "decided_at",
+        "amount",
+        "currency",
+    ),
+    required=("outcome", "decided_at"),
+    timestamps=("decided_at",),
+    decimals=("amount",),
+    emails=("email",),
+    one_of=(("email", "source_record_id"),),
+    choices={"outcome": OUTCOME_VALUES},
+    notes={
+        "outcome_id": "the outcome's own record id in the CRM (a deal id), when it has one",
+        "source_record_id": "the CRM record id of the lead or contact the outcome belongs to, "
+        "resolved to an e-mail through the contacts loaded with the same id",
+    },
+)
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (
@@ -213,6 +240,7 @@ ENTITIES: dict[str, Entity] = {
         SALES_DECISIONS,
         QUALIFICATION_ANSWERS,
         OPPORTUNITIES,
+        OUTCOMES,
     )
 }
 

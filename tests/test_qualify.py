@@ -47,7 +47,7 @@ def test_sample_run_publishes_every_tier(sample_run):
             "select (select count(*) from raw.contacts) + (select count(*) from raw.companies) "
             "+ (select count(*) from raw.events) + (select count(*) from raw.sales_decisions) "
             "+ (select count(*) from raw.qualification_answers) "
-            "+ (select count(*) from raw.opportunities)",
+            "+ (select count(*) from raw.opportunities) + (select count(*) from raw.outcomes)",
         )[0][0]
     )
     assert all(g["success"] for g in summary.gates)
@@ -57,7 +57,7 @@ def test_sample_run_publishes_every_tier(sample_run):
         "funnel_tier_entries", "funnel_conversion", "funnel_stage_durations", "funnel_velocity",
         "funnel_win_rates", "funnel_bottlenecks", "funnel_win_probabilities",
         "funnel_open_pipeline", "funnel_forecast", "funnel_forecast_revenue",
-        "funnel_sla_compliance",
+        "funnel_sla_compliance", "lead_outcomes",
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ typed as (
     select
         {{ dbt.hash(dbt.concat(["_source_file", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"])) }}
             as contact_record_id,
+        nullif(trim(source_record_id), '') as source_record_id,
         lower(trim(email)) as email,
         {{ dbt.split_part("lower(trim(email))", "'@'", 1) }} as email_local_part,
         {{ dbt.split_part("lower(trim(email))", "'@'", 2) }} as email_domain,
@@ -57,6 +58,7 @@ final as (
 
     select
         typed.contact_record_id,
+        typed.source_record_id,
         typed.email,
         typed.email_local_part,
         typed.email_domain,
