@@ -162,13 +162,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(f"leadflow generate: no example {args.example!r} (examples: {known})",
                   file=sys.stderr)  # fmt: skip
             return 2
-        if args.follow_up:
-            print("leadflow generate: --follow-up applies to the sample only", file=sys.stderr)
+        if args.follow_up or args.crm != "salesforce":
+            print(
+                "leadflow generate: --follow-up and --crm apply to the sample only",
+                file=sys.stderr,
+            )
             return 2
         summary = generate_example(args.example, leads=args.leads, seed=args.seed, out=args.out)
     else:
         summary = generate(
-            leads=args.leads, seed=args.seed, out=Path(args.out), follow_up=args.follow_up
+            leads=args.leads,
+            seed=args.seed,
+            out=Path(args.out),
+            follow_up=args.follow_up,
+            crm=args.crm,
         )
     print(json.dumps(summary, default=str, indent=2))
     return 0
@@ -595,6 +602,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of the leads without a hand-raise that sales development also calls and "
         "decides on (0..1, default 0: sales works the hand-raisers only, as in the sample)",
     )  # fmt: skip
+    gen.add_argument(
+        "--crm",
+        choices=("salesforce", "zoho"),
+        default="salesforce",
+        help="the CRM whose opportunity exports are written: salesforce "
+        "(salesforce/Opportunity_*.csv, as in the sample) or zoho (the same opportunities as "
+        "Zoho CRM's zoho/Deals_*.csv)",
+    )
     gen.set_defaults(func=cmd_generate)
 
     report = sub.add_parser(

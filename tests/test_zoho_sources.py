@@ -118,3 +118,48 @@ def test_deals_land_in_opportunities_with_leadflow_stages(loaded) -> None:
     [(reason, field)] = query(path, "select reason, field from raw.quarantine "
                                     "where _source_file like '%Deals%'")  # fmt: skip
     assert field == "expected_close_date" and "unparseable" in reason
+
+
+def test_generator_writes_zoho_deals_only_when_asked(tmp_path) -> None:
+    """generate(crm="zoho") writes the Salesforce snapshots' opportunities as Zoho Deals
+    exports and changes nothing else; they load through zoho_deals, the broken ones to the
+    quarantine."""
+    from flows.generate import generate
+
+    base = generate(leads=400, seed=7, out=tmp_path / "salesforce")
+    zoho = generate(leads=400, seed=7, out=tmp_path / "zoho", crm="zoho")
+    deals = sorted(f for f in zoho["files"] if f.startswith("zoho/"))
+    snapshots = sorted(f for f in base["files"] if f.startswith("salesforce/"))
+    assert len(deals) == len(snapshots) == 10
+    assert not any(f.startswith("salesforce/") for f in zoho["files"])
+    assert [zoho["files"][f] for f in deals] == [base["files"][f] for f in snapshots]
+    for rel in base["files"]:
+        if not rel.startswith("salesforce/"):
+            a = (tmp_path / "salesforce" / rel).read_bytes()
+            assert a == (tmp_path / "zoho" / rel).read_bytes(), rel
+    header = (tmp_path / "zoho" / deals[0]).read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("Record Id,Deal Owner,Deal Name,Account Name,Contact Email")
+
+    path = tmp_path / "wh.duckdb"
+    warehouse = Warehouse.from_env(duckdb_url(path))
+    engine = make_engine(warehouse)
+    try:
+        ensure_raw_schema(engine)
+        profiles = [p for p in load_profiles(MAPPINGS_DIR) if p.name == "zoho_deals"]
+        fs, root = ingest.open_landing(str(tmp_path / "zoho"))
+        planned, _ = ingest.plan_files(fs, root, profiles)
+        assert sorted(r for r, _ in planned) == deals
+        batch = ingest.new_batch_id()
+        results = [ingest.load_file(engine, warehouse, fs, root, r, p, batch) for r, p in planned]
+    finally:
+        engine.dispose()
+    # a month without any change repeats the previous snapshot: skipped as the same content
+    assert {r.status for r in results} <= {"loaded", "skipped"}
+    loaded = sum(r.rows_loaded for r in results)
+    quarantined = sum(r.rows_quarantined for r in results)
+    assert loaded > quarantined > 0
+    reasons = {r for (r,) in query(path, "select distinct reason from raw.quarantine")}
+    assert reasons <= {"unparseable expected_close_date", "non-numeric amount",
+                       "missing email or account_website"}, reasons  # fmt: skip
+    stages = {s for (s,) in query(path, "select distinct stage from raw.opportunities")}
+    assert stages <= {"proposal", "negotiation", "closed_won", "closed_lost"} and stages
