@@ -63,6 +63,12 @@ def _print_summary(summary: object) -> None:
         print(f"gate details (GX Data Docs): {summary.data_docs}")
     if summary.timings:
         print("time:  " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
+    if summary.handoff:
+        h = summary.handoff
+        print(
+            f"hand-off via {h['channel']}: {h['handed_off']:,} handed off now, "
+            f"{h['already_handed_off']:,} before, {h['dead']:,} dead letters"
+        )
     changes = summary.tier_changes()
     print(
         "tier changes: "
@@ -173,13 +179,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(f"leadflow generate: no example {args.example!r} (examples: {known})",
                   file=sys.stderr)  # fmt: skip
             return 2
-        if args.follow_up:
-            print("leadflow generate: --follow-up applies to the sample only", file=sys.stderr)
+        if args.follow_up or args.crm != "salesforce":
+            print(
+                "leadflow generate: --follow-up and --crm apply to the sample only",
+                file=sys.stderr,
+            )
             return 2
         summary = generate_example(args.example, leads=args.leads, seed=args.seed, out=args.out)
     else:
         summary = generate(
-            leads=args.leads, seed=args.seed, out=Path(args.out), follow_up=args.follow_up
+            leads=args.leads,
+            seed=args.seed,
+            out=Path(args.out),
+            follow_up=args.follow_up,
+            crm=args.crm,
         )
     print(json.dumps(summary, default=str, indent=2))
     return 0
@@ -250,7 +263,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from flows.report import render_report
 
     try:
-        out = render_report(args.warehouse_url, Path(args.out))
+        out = render_report(
+            args.warehouse_url, Path(args.out), config=args.config, shareable=args.shareable
+        )
     except FileNotFoundError as exc:
         print(f"leadflow report: {exc}", file=sys.stderr)
         return 2
@@ -410,6 +425,48 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     )
     print(format_result(result))
     return 0
+
+
+def cmd_handoff(args: argparse.Namespace) -> int:
+    """Hand the MQL cycles not handed off yet to sales (webhook or CRM import file)."""
+    from dataclasses import asdict
+
+    from flows.handoff.run import hand_off
+    from flows.lock import WarehouseBusy
+
+    try:
+        summary = hand_off(
+            warehouse_url=args.warehouse_url,
+            config=args.config,
+            webhook_url=args.webhook_url,
+            crm=args.crm,
+            out=args.out,
+            since=args.since,
+            lock_timeout=args.lock_timeout,
+        )
+    except WarehouseBusy as exc:
+        print(f"\nleadflow handoff refused: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(asdict(summary), default=str, indent=2))
+    else:
+        where = summary.file or summary.destination
+        print(f"hand-off via {summary.channel} to {where}")
+        print(
+            f"MQL cycles: {summary.mqls:,}; handed off now: {summary.handed_off:,}; "
+            f"before: {summary.already_handed_off:,}; dead letters: {summary.dead:,}"
+        )
+        if summary.channel == "webhook":
+            print(f"requests: {summary.requests:,} in {summary.attempts:,} attempts")
+        for dead in summary.dead_letters:
+            answer = dead["response_status"] or "no answer"
+            print(
+                f"  DEAD {dead['idempotency_key']}: {dead['attempts']} attempts, last: "
+                f"{answer} {(dead['response'] or '')[:120]}"
+            )
+        if summary.dead:
+            print("dead letters are retried by the next `leadflow handoff` (see ops.handoffs)")
+    return 1 if summary.dead else 0
 
 
 def _add_warehouse_options(
@@ -596,19 +653,62 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of the leads without a hand-raise that sales development also calls and "
         "decides on (0..1, default 0: sales works the hand-raisers only, as in the sample)",
     )  # fmt: skip
+    gen.add_argument(
+        "--crm",
+        choices=("salesforce", "zoho"),
+        default="salesforce",
+        help="the CRM whose opportunity exports are written: salesforce "
+        "(salesforce/Opportunity_*.csv, as in the sample) or zoho (the same opportunities as "
+        "Zoho CRM's zoho/Deals_*.csv)",
+    )
     gen.set_defaults(func=cmd_generate)
 
     report = sub.add_parser(
         "report",
         help="write the funnel report as one self-contained HTML file",
-        description="Write the funnel report (charts and tables, opens offline) from marts.",
+        description="Write the funnel report (charts and tables, opens offline) from marts: "
+        "the rules in use at the top, then funnel, conversion, durations, bottlenecks by "
+        "stage and owner, forecast in money, SLA, what holds leads back. The internal edition "
+        "names people and companies; --shareable writes aggregates only.",
     )
-    _add_warehouse_options(report, config=None, lock=True)
+    _add_warehouse_options(report, config="configuration whose rules the report shows", lock=True)
     report.set_defaults(lock="shared")
+    report.add_argument(
+        "--shareable",
+        action="store_true",
+        help="aggregates only: no person or company named (for sharing outside sales)",
+    )
     report.add_argument(
         "--out", default="reports/funnel.html", help="file to write (default reports/funnel.html)"
     )
     report.set_defaults(func=cmd_report)
+
+    handoff = sub.add_parser(
+        "handoff",
+        help="hand the MQLs not handed off yet to sales (webhook or CRM import file)",
+        description="Send every lead and cycle that reached MQL and was not handed off yet "
+        "to its owner (routing in config/handoff.yml): a JSON POST per lead with an "
+        "Idempotency-Key to --webhook-url, or one CSV for a CRM's import tool with --crm. "
+        "Delivery is recorded in ops.handoffs; a killed or failed hand-off resumes where it "
+        "stopped. Exit code 1 when dead letters remain.",
+    )
+    handoff.add_argument(
+        "--webhook-url",
+        help="receiver (default: $LEADFLOW_HANDOFF_WEBHOOK_URL, else webhook.url of handoff.yml)",
+    )
+    handoff.add_argument(
+        "--crm",
+        choices=("hubspot", "salesforce", "zoho"),
+        help="write an import file for this CRM instead of calling a webhook",
+    )
+    handoff.add_argument("--out", help="folder of the CRM import files (default: crm_out)")
+    handoff.add_argument(
+        "--since",
+        help="hand off only MQLs from this day on (YYYY-MM-DD; default: the whole backlog)",
+    )
+    _add_warehouse_options(handoff, lock=True)
+    handoff.add_argument("--json", action="store_true", help="print the summary as JSON")
+    handoff.set_defaults(func=cmd_handoff, lock="exclusive", check=("config",))
 
     spark = sub.add_parser(
         "spark",

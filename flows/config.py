@@ -336,6 +336,7 @@ class FunnelConfig(_Strict):
 
     maturity_days: int = Field(default=90, ge=1, le=3650)
     bottleneck_p90_multiplier: float = Field(default=1.0, gt=0)
+    bottleneck_active_days: int = Field(default=30, ge=1, le=3650)
     forecast_z: float = Field(default=1.96, gt=0, le=5)
 
     def dbt_var(self) -> dict[str, Any]:
@@ -393,6 +394,8 @@ def load_access(config_dir: Path) -> AccessConfig:
 
 def dbt_variables(config_dir: Path) -> dict[str, Any]:
     """Every configuration file in ``config_dir``, in the form dbt reads (``--vars``)."""
+    from flows.handoff.config import load_handoff  # handoff.config builds on this module
+
     icp = load_icp(config_dir)
     scoring = load_scoring(config_dir)
     return {
@@ -401,4 +404,5 @@ def dbt_variables(config_dir: Path) -> dict[str, Any]:
         "qualification": load_qualification(config_dir).dbt_var(),
         "funnel": load_funnel(config_dir).dbt_var(),
         "scoring_fingerprint": scoring.fingerprint(),
+        "handoff": load_handoff(config_dir).routing.dbt_var(),
     }

@@ -9,6 +9,7 @@ the staging models (``lower(trim(email))``). Erasing deletes, in one transaction
 - every row of every other table (staging to marts, metrics and history included) whose
   ``email`` is the address, whose ``lead_id`` is one of the person's leads or whose
   ``visitor_id`` is one of their visitor ids;
+- the person's rows of the hand-off outbox ``ops.handoffs`` (by lead id);
 - any remaining occurrence of the address in a text column: rows are deleted, except in
   ``ops`` (run records), where the address is replaced by ``[erased]``.
 
@@ -37,6 +38,9 @@ OPS_SCHEMA = "ops"
 ERASED = "[erased]"
 # Schemas of the database engines themselves: never scanned.
 SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
+# ops tables whose rows are about one lead (lead_id): a forgotten person's rows are deleted,
+# not redacted (the hand-off outbox, flows/handoff/outbox.py).
+OPS_PERSON_TABLES = {(OPS_SCHEMA, "handoffs")}
 
 SUPPRESSIONS = sa.Table(
     "suppressions",
@@ -226,6 +230,16 @@ def erase_person(engine: sa.Engine, email: str, reason: str) -> Erasure:
                     keys.append("cast(visitor_id as text) in :visitors")
                     expanding["visitors"] = visitors
             texts = [c for c, is_text in columns.items() if is_text]
+            if (schema, table) in OPS_PERSON_TABLES and lead_ids:
+                # run records about the person themself (the hand-off outbox): deleted
+                n = conn.execute(
+                    sa.text(
+                        f"delete from {_q(schema)}.{_q(table)} "
+                        "where cast(lead_id as text) in :lead_ids"
+                    ).bindparams(sa.bindparam("lead_ids", expanding=True)),
+                    {"lead_ids": sorted(lead_ids)},
+                ).rowcount
+                erasure.add(erasure.deleted, name, int(n or 0))
             if schema == OPS_SCHEMA:
                 for column in texts:
                     n = _redact(conn, schema, table, column, address)

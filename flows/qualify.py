@@ -25,6 +25,8 @@ from flows.config import (
     load_scoring,
 )
 from flows.dbt import run_dbt, scoring_changed
+from flows.handoff.config import HandoffConfig, load_handoff
+from flows.handoff.run import choose_channel, hand_off_locked
 from flows.ingest import (
     FileResult,
     files_dated_between,
@@ -71,6 +73,7 @@ class RunSummary:
     # files `leadflow reload` replaced
     reloaded: list[str] = field(default_factory=list)
     data_docs: str | None = None
+    handoff: dict[str, Any] | None = None
 
     def tier_changes(self) -> dict[str, int]:
         """Leads per tier gained (+) or lost (-) by this run, in the published marts."""
@@ -245,6 +248,25 @@ def publish_marts(warehouse: Warehouse, access: AccessConfig) -> dict[str, int]:
     return publish(make_engine(warehouse), mart_tables(), access)
 
 
+@task(cache_policy=NO_CACHE)
+def hand_off_mqls(
+    warehouse: Warehouse, settings: HandoffConfig, secret: bytes | None
+) -> dict[str, Any]:
+    """Hand the new MQL cycles to sales on the channel of ``handoff.yml`` (see
+    :mod:`flows.handoff.run`); what it did."""
+    from dataclasses import asdict
+
+    channel, destination = choose_channel(settings, None, None, None)
+    engine = make_engine(warehouse)
+    result = hand_off_locked(engine, settings, channel, destination, datetime(1900, 1, 1), secret)
+    if result.dead:
+        get_run_logger().warning(
+            "hand-off: %d dead letters (see ops.handoffs; retried by the next hand-off)",
+            result.dead,
+        )
+    return asdict(result)
+
+
 def run_report_markdown(summary: RunSummary, published: bool) -> str:
     """The run's summary as Markdown: files, rows, gate results and tier counts."""
     totals = summary.totals()
@@ -392,6 +414,10 @@ def _qualify_locked(
     variables = dbt_variables(folder)
     scoring, qualification = load_scoring(folder), load_qualification(folder)
     access = load_access(folder)
+    handoff = load_handoff(folder)
+    if handoff.enabled:  # the channel and its secret are checked before anything is loaded
+        choose_channel(handoff, None, None, None)
+        handoff_secret = handoff.secret() if handoff.channel == "webhook" else None
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
@@ -479,6 +505,10 @@ def _qualify_locked(
     progress.finish()
     summary.timings["publish"] = time.perf_counter() - started
     summary.tiers = tier_counts(engine)
+    if handoff.enabled:
+        started = time.perf_counter()
+        summary.handoff = hand_off_mqls(warehouse, handoff, handoff_secret)
+        summary.timings["handoff"] = time.perf_counter() - started
     publish_run_artifact(summary, published=True)
     logger.info(
         "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers

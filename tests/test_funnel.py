@@ -136,7 +136,8 @@ def tiny_sales(tmp_path) -> Path:
     - Histories: a: name 0 d -> profiled 2 d -> mql 6 d (stays: name 2, profiled 4);
       b: name 0 d -> profiled 10 d (stay: name 10). Name stays 2 and 10: median 6, mean 6.
     - Waiting now (latest fact 2026-10-01): c profiled since 2026-09-01 (30 days > p90 of
-      4 days: a bottleneck), d profiled since 2026-09-30 (1 day: not).
+      4 days, active on 2026-09-25: a bottleneck), d profiled since 2026-09-30 (1 day: not),
+      e profiled since 2026-06-01 but quiet since 2026-06-02 (cold, not stuck: not).
     - SLA: 3 MQLs in May, 1 breach -> 2 within the SLA, compliance 2/3.
     - Opportunities (EUR): w1 won 1000 and w2 won 3000, each 20 days from SQL to close;
       l1 lost; o1, o2 open. Win rate 2/3, average won 2000, velocity 2 x 2/3 x 2000 / 20.
@@ -161,11 +162,12 @@ def tiny_sales(tmp_path) -> Path:
         )  # fmt: skip
         con.execute(
             "create table audit.leads (lead_id varchar, tier varchar, company_name varchar, "
-            "tier_changed_at timestamp)"
+            "tier_changed_at timestamp, last_activity_at timestamp)"
         )
         con.execute(
-            "insert into audit.leads values ('c', 'profiled', 'Acme', '2026-09-01'), "
-            "('d', 'profiled', 'Beta', '2026-09-30')"
+            "insert into audit.leads values ('c', 'profiled', 'Acme', '2026-09-01', '2026-09-25'), "
+            "('d', 'profiled', 'Beta', '2026-09-30', '2026-09-30'), "
+            "('e', 'profiled', 'Gamma', '2026-06-01', '2026-06-02')"
         )
         con.execute(
             "create table intermediate.int_lead_cycles "

@@ -101,6 +101,20 @@ CRM_HEADERS = {
         "Id", "FirstName", "LastName", "Email", "Company", "Title", "Phone", "Country",
         "Website", "LeadSource", "CreatedDate", "HasOptedOutOfEmail", "Status", "OwnerId",
     ],
+    "zoho_leads": [
+        "Record Id", "Lead Owner", "First Name", "Last Name", "Title", "Company", "Email",
+        "Phone", "Website", "Lead Source", "Lead Status", "Industry", "Annual Revenue",
+        "No. of Employees", "Rating", "Email Opt Out", "Country", "Created Time",
+    ],
+    "zoho_contacts": [
+        "Record Id", "Contact Owner", "First Name", "Last Name", "Account Name", "Email",
+        "Title", "Phone", "Lead Source", "Email Opt Out", "Mailing Country", "Created Time",
+    ],
+    "zoho_deals": [
+        "Record Id", "Deal Owner", "Deal Name", "Account Name", "Contact Name", "Contact Email",
+        "Amount", "Currency", "Closing Date", "Stage", "Probability (%)", "Created Time",
+        "Modified Time",
+    ],
     # outcome exports the sample does not have (tests/test_outcomes.py writes them)
     "outcomes": ["outcome_id", "crm_id", "email", "outcome", "decided_at", "amount", "currency"],
     "salesforce_closed_opportunities": [
@@ -730,7 +744,7 @@ def test_profiles_have_expected_shape(profiles: dict[str, dict]) -> None:
         "form_events", "web_activity", "web_activity_parquet", "email_engagement",
         "webinar_attendance", "sales_decisions", "discovery_answers",
         "salesforce_opportunities", "chat_conversations", "outcomes",
-        "salesforce_closed_opportunities",
+        "salesforce_closed_opportunities", "zoho_leads", "zoho_contacts", "zoho_deals",
     }  # fmt: skip
     keys = {"name", "description", "entity", "source_type", "match", "format", "csv",
             "timestamp_formats", "timezone", "columns", "constants", "values",
@@ -847,6 +861,9 @@ def test_profile_timestamp_formats_parse_generated_values(
     crm = {
         "hubspot_contacts": "2026-03-14 09:12",
         "salesforce_leads": "2026-03-14T09:12:44.000+0000",
+        "zoho_leads": "2026-03-14 09:12:44",
+        "zoho_contacts": "2026-03-14 09:12:44",
+        "zoho_deals": "2026-03-14 09:12:44",
     }
     for name, value in crm.items():
         tries = ", ".join(f"try_strptime(?, '{f}')" for f in profiles[name]["timestamp_formats"])

@@ -56,7 +56,8 @@ def test_sample_run_publishes_every_tier(sample_run):
         "lead_stage_transitions", "stage_skips", "sla_breaches", "sql_opportunities",
         "funnel_tier_entries", "funnel_conversion", "funnel_stage_durations", "funnel_velocity",
         "funnel_win_rates", "funnel_bottlenecks", "funnel_win_probabilities",
-        "funnel_open_pipeline", "funnel_forecast", "funnel_sla_compliance", "lead_outcomes",
+        "funnel_open_pipeline", "funnel_forecast", "funnel_forecast_revenue",
+        "funnel_sla_compliance", "lead_outcomes",
     }  # fmt: skip
 
 

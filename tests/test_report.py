@@ -3,6 +3,7 @@ page as a person sees it in headless Chromium (offline, charts drawn, no console
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import duckdb
 import pytest
 
 from flows.report import html_table, render_report
-from tests.conftest import duckdb_url
+from tests.conftest import duckdb_url, query
 
 XSS = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","x")'
@@ -26,6 +27,7 @@ SECTION_TITLES = [
     "Bottlenecks",
     "Forecast",
     "SLA compliance",
+    "What holds leads back",
     "MQL sources",
     "Last runs&#x27; gate results",
 ]
@@ -99,7 +101,7 @@ def test_missing_tables_say_not_built_and_data_is_escaped(small_warehouse, tmp_p
     for title in SECTION_TITLES:
         assert f"<h2>{title}</h2>" in text
     for table in ("funnel_conversion", "funnel_stage_durations", "funnel_forecast",
-                  "funnel_sla_compliance", "mql_leads"):  # fmt: skip
+                  "funnel_sla_compliance", "mql_leads", "leads"):  # fmt: skip
         assert f"marts.{table} is not built yet" in text
     assert "ops.gate_results is not built yet" in text
     assert "marts.funnel_bottlenecks is not built yet" not in text
@@ -116,6 +118,10 @@ def test_html_table_escapes_headers_and_values():
     assert "<th>&lt;b&gt;</th>" in table
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in table
     assert "<td>1.50</td><td></td>" in table
+    # known columns get human headers and formats: percentages, money in its currency
+    table = html_table([{"conversion_rate": 0.2437, "expected_amount": 12345.6, "currency": "EUR"}])
+    assert "<th class=num>Conversion</th>" in table and "<td class=num>24.4 %</td>" in table
+    assert "<td class=num>EUR 12,346</td>" in table
 
 
 def test_cli_report_writes_the_file(small_warehouse, tmp_path):
@@ -159,7 +165,7 @@ def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.Completed
         f"--user-data-dir={profile}",
         "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
         "--enable-logging=stderr", "--v=0",
-        "--virtual-time-budget=20000", "--window-size=1200,5000",
+        "--virtual-time-budget=20000", "--window-size=1280,6000",
     ]  # fmt: skip
     return subprocess.run(
         [binary, *flags, *args], capture_output=True, text=True, timeout=120, check=False
@@ -204,3 +210,66 @@ def test_report_as_a_person_sees_it(sample_run, tmp_path):
     assert console_messages(done.stderr) == []
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
+
+
+def _headers(text: str) -> list[str]:
+    return re.findall(r"<th[^>]*>([^<]*)</th>", text)
+
+
+@pytest.mark.integration
+def test_report_a_sales_manager_acts_on(sample_run, tmp_path):
+    """The items a sales manager asked for: rules in use at the top, human headers,
+    percentages, money per close month and currency without internal columns, bottlenecks by
+    stage and owner that flag the real stalls (named in the internal edition, counted only in
+    the shareable one), small cohorts flagged, what holds leads back; charts as wide as a
+    1280 px window."""
+    _, warehouse = sample_run
+    url = duckdb_url(warehouse)
+    internal = render_report(url, tmp_path / "internal.html").read_text(encoding="utf-8")
+    shared = render_report(url, tmp_path / "shared.html", shareable=True).read_text(
+        encoding="utf-8"
+    )
+    for text in (internal, shared):
+        check_html(text)
+        top = text[: text.index("<section")]
+        for rule in ("ICP fit at least", "60 of 100", "40 points in", "demo request",
+                     "framework BANT", "budget, authority, need, timeline",
+                     "First-contact SLA", "24 hours"):  # fmt: skip
+            assert rule in top, rule
+        headers = _headers(text)
+        assert headers and not [h for h in headers if "_" in h], headers
+        assert "group_order" not in text and "forecast_group" not in text
+        assert re.search(r"<td class=num>\d+\.\d %</td>", text)  # rates as percentages
+        assert re.search(r"<td class=num>(EUR|GBP|USD) [\d,]+</td>", text)  # money
+        assert "Expected close month" in text and "Expected revenue" in text
+        assert "fewer than 20 leads" in text  # small cohorts flagged
+        assert "points short" in text and "missing firmographics" in text
+    leads, flagged = query(
+        warehouse, "select (select count(*) from marts.leads), (select count(*) from "
+        "marts.funnel_bottlenecks)"
+    )[0]  # fmt: skip
+    assert 0 < flagged < 0.15 * leads  # the real stalls, not 40 % of everyone
+    people = query(
+        warehouse,
+        "select l.full_name, l.email from marts.funnel_bottlenecks b "
+        "join marts.leads l using (lead_id) where l.full_name is not null",
+    )
+    assert any(html.escape(name) in internal for name, _ in people)
+    assert not any(html.escape(name) in shared for name, _ in people)
+    assert "Closest to MQL" in internal and "Closest to MQL" not in shared
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", shared)  # no e-mail address anywhere
+
+    binary = chromium()
+    for name in ("internal", "shared"):
+        page = (tmp_path / f"{name}.html").resolve().as_uri()
+        done = run_chromium(binary, tmp_path / f"profile-{name}", "--dump-dom", page)
+        assert done.returncode == 0 and console_messages(done.stderr) == []
+        assert 'data-rendered="true"' in done.stdout
+        widths = [float(w) for w in re.findall(r'<svg[^>]*? width="([\d.]+)"', done.stdout)]
+        assert widths and min(widths) > 1000, widths  # full width, not the left half
+        shot = tmp_path / f"{name}.png"
+        done = run_chromium(binary, tmp_path / f"shot-{name}", f"--screenshot={shot}", page)
+        assert done.returncode == 0 and shot.read_bytes()[:4] == b"\x89PNG"
+    if os.environ.get("LEADFLOW_REPORT_SCREENSHOTS"):  # keep them to look at
+        for name in ("internal", "shared"):
+            shutil.copy(tmp_path / f"{name}.png", Path(os.environ["LEADFLOW_REPORT_SCREENSHOTS"]))

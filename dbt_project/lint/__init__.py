@@ -26,6 +26,10 @@ def var(name, default=None):
         from flows.config import load_funnel
 
         return load_funnel(config).dbt_var()
+    if name == "handoff":
+        from flows.handoff.config import load_handoff
+
+        return load_handoff(config).routing.dbt_var()
     return default
 
 
@@ -40,5 +44,21 @@ class _Adapter:
 
         return call
 
+    @staticmethod
+    def get_relation(database=None, schema=None, identifier=None):
+        """Lint as if the relation exists (models read it)."""
+        return f"{schema}.{identifier}"
+
 
 adapter = _Adapter()
+
+
+class _Target:
+    """``target``: the DuckDB target's database name."""
+
+    database = "leadflow"
+    schema = "main"
+    type = "duckdb"
+
+
+target = _Target()

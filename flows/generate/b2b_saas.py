@@ -143,9 +143,11 @@ class B2BSaaSMarket(
         out: Outputs,
         web_format: str = "jsonl",
         follow_up: float = 0.0,
+        crm: str = "salesforce",
     ) -> None:
         self.seed = seed
         self.follow_up = follow_up
+        self.crm = crm
         self.comp = comp
         self.period = period
         self.out = out
@@ -443,6 +445,7 @@ def generate(
     months: int = 10,
     web_format: str = "jsonl",
     follow_up: float = 0.0,
+    crm: str = "salesforce",
 ) -> dict:
     """Write a synthetic landing folder under ``out`` and return what was written.
 
@@ -453,6 +456,9 @@ def generate(
     events are the same either way. ``follow_up`` (0 to 1, default 0 as in the sample) is the
     share of the leads that never raised a hand whom sales development also calls and
     decides on, as it does the hand-raisers; the other exports do not change with it.
+    ``crm`` is the CRM whose opportunity exports are written: ``"salesforce"`` (the sample's
+    ``salesforce/Opportunity_*.csv``) or ``"zoho"`` (the same opportunities as Zoho CRM's
+    ``zoho/Deals_*.csv``, see :mod:`flows.generate.zoho`); nothing else changes with it.
     Returns ``{"files": {relative path: data rows}, "people": int, "companies": int}``;
     ``companies`` counts the generated companies (those without enrichment included,
     universities and competitors excluded).
@@ -461,6 +467,8 @@ def generate(
         raise ValueError("leads and months must be positive and seed non-negative")
     if not 0.0 <= follow_up <= 1.0:
         raise ValueError(f"follow_up must be within 0..1, not {follow_up}")
+    if crm not in ("salesforce", "zoho"):
+        raise ValueError(f"crm must be 'salesforce' or 'zoho', not {crm!r}")
     if web_format not in ("jsonl", "parquet"):
         raise ValueError(f"web_format must be 'jsonl' or 'parquet', not {web_format!r}")
     start = date(start.year, start.month, 1)
@@ -473,7 +481,7 @@ def generate(
     firmo_rows = _write_companies(comp, out / "firmographics" / "companies.parquet")
     outputs = Outputs(out)
     try:
-        market = B2BSaaSMarket(seed, comp, period, outputs, web_format, follow_up)
+        market = B2BSaaSMarket(seed, comp, period, outputs, web_format, follow_up, crm)
         for k, base in enumerate(range(0, leads, CHUNK)):
             market.chunk(k, base, min(CHUNK, leads - base))
             pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.generate import zoho
 from flows.generate.common import (
     DAY,
     CsvOut,
@@ -130,6 +131,7 @@ class SalesExports(Market):
 
     comp: Companies
     follow_up: float
+    crm: str  # "salesforce" (the sample) or "zoho": which CRM's opportunity exports
     decisions_out: list[CsvOut]
     answers_out: list[LinesOut]
     opportunities_out: list[CsvOut]
@@ -144,11 +146,17 @@ class SalesExports(Market):
         self.answers_out = [
             out.lines(f"crm/discovery_answers_{m}.csv", ANSWERS_HEADER) for m in months
         ]
-        self.opportunities_out = [
-            out.csv(f"salesforce/Opportunity_{_fmt(int(end) - DAY, '%Y-%m-%d')}.csv",
-                    OPPORTUNITY_HEADER)
-            for end in per.month_starts[1:]
-        ]  # fmt: skip
+        if self.crm == "zoho":
+            self.opportunities_out = [
+                out.csv(zoho.deals_path(_fmt(int(end) - DAY, "%Y-%m-%d")), zoho.DEALS_HEADER)
+                for end in per.month_starts[1:]
+            ]
+        else:
+            self.opportunities_out = [
+                out.csv(f"salesforce/Opportunity_{_fmt(int(end) - DAY, '%Y-%m-%d')}.csv",
+                        OPPORTUNITY_HEADER)
+                for end in per.month_starts[1:]
+            ]  # fmt: skip
         self.chat_out = out.lines("chat/chat_conversations.jsonl")
 
     # ---- sales: decisions, discovery calls, opportunities, returners' chats
@@ -547,6 +555,8 @@ class SalesExports(Market):
                     LOSS_REASONS[loss[j]] if closed and not won[j] else "",
                     REPS[rep[person[j]]], _fmt(int(last), "%Y-%m-%dT%H:%M:%S.000+0000"),
                 ]))  # fmt: skip
+            if self.crm == "zoho":
+                rows = [(key, zoho.deal_row(row)) for key, row in rows]
             self.opportunities_out[mo].write(rows)
 
     def _chats(

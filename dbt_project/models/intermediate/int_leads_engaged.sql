@@ -172,7 +172,15 @@ final as (
             else 'score'
         end as mql_reason,
         case
-            when qualified.tier <> 'profiled' or qualified.mql_criteria_at is null or qualified.can_contact then null
+            when qualified.tier = 'disqualified'
+                then 'disqualified' || coalesce(': ' || qualified.disqualification_reason, '')
+            when qualified.tier <> 'profiled'
+                then 'not profiled' || coalesce(': ' || qualified.tier_reason, '')
+            when qualified.mql_criteria_at is null
+                then
+                    'engagement score ' || cast(qualified.engagement_score as {{ dbt.type_string() }})
+                    || ' of {{ threshold }} needed, and no hand-raise'
+            when qualified.can_contact then null
             when qualified.unsubscribed_at is not null
                 then 'unsubscribed on ' || cast(cast(qualified.unsubscribed_at as date) as {{ dbt.type_string() }})
             when qualified.has_consent is null then 'never gave consent to be contacted'

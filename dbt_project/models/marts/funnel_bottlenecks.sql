@@ -1,7 +1,10 @@
 {#- Leads waiting in a ladder tier (name, profiled, mql, sal) longer than that tier's p90 stay
     times bottleneck_p90_multiplier (config/funnel.yml), counted up to the latest fact; the
-    oldest first (oldest_rank 1). -#}
+    oldest first (oldest_rank 1). In the marketing tiers (name, profiled) only leads active
+    within bottleneck_active_days of the latest fact count: a lead that went quiet is cold,
+    not stuck. -#}
 {%- set multiplier = funnel().bottleneck_p90_multiplier -%}
+{%- set active_days = funnel().bottleneck_active_days -%}
 
 with
 
@@ -34,7 +37,9 @@ waiting as (
         leads.tier_changed_at as entered_tier_at,
         {{ dbt.datediff('leads.tier_changed_at', 'clock.as_of_at', 'minute') }} / 1440.0 as days_in_tier,
         durations.p90_days,
-        durations.p90_days * {{ multiplier }} as threshold_days
+        durations.p90_days * {{ multiplier }} as threshold_days,
+        leads.tier in ('mql', 'sal')
+        or leads.last_activity_at >= {{ dbt.dateadd('day', -active_days, 'clock.as_of_at') }} as is_active
     from leads
     cross join clock
     inner join durations
@@ -55,7 +60,7 @@ final as (
         cast(row_number() over (partition by tier order by days_in_tier desc, lead_id asc) as {{ dbt.type_bigint() }})
             as oldest_rank
     from waiting
-    where days_in_tier > threshold_days
+    where days_in_tier > threshold_days and is_active
 
 )
 

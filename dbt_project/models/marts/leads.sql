@@ -108,7 +108,7 @@ final as (
                     'engagement score ' || cast(score_at_mql as {{ dbt.type_string() }})
                     || ' reached the MQL threshold on '
                     || cast(cast(cycle_mql_at as date) as {{ dbt.type_string() }}) || '; ' || tier_reason
-            when mql_blocked_reason is not null
+            when current_tier = 'profiled' and mql_blocked_reason is not null
                 then tier_reason || '; not an MQL: ' || mql_blocked_reason
             else tier_reason
         end as tier_reason,

@@ -10,6 +10,12 @@ leads as (
 
 ),
 
+owners as (
+
+    select * from {{ ref('int_lead_owners') }}
+
+),
+
 as_of as (
 
     select max(occurred_date) as as_of_date
@@ -38,6 +44,11 @@ final as (
         leads.mql_reason,
         leads.tier,
         leads.tier_changed_at,
+        leads.cycle,
+        owners.owner,
+        owners.owner_team,
+        owners.routing_rule,
+        owners.handed_off_at,
         leads.engagement_breakdown,
         leads.first_touch_source_type,
         leads.first_touch_source_detail,
@@ -49,6 +60,10 @@ final as (
         cast({{ dbt.datediff('cast(leads.last_activity_at as date)', 'as_of.as_of_date', 'day') }} as {{ dbt.type_int() }})
             as days_since_last_activity
     from leads
+    left join owners
+        on
+            leads.lead_id = owners.lead_id
+            and leads.cycle = owners.cycle
     cross join as_of
     where leads.mql_at is not null
 

@@ -1,0 +1,102 @@
+{#- The sales owner of every lead and MQL cycle, routed by config/handoff.yml: the first
+    matching rule names an owner, or a team whose members take turns in MQL order. Once a
+    cycle was handed off, its owner is the one it was handed to, whatever the rules say now. -#}
+{%- set columns = {
+    'country_code': 'leads.lead_country_code',
+    'industry': 'leads.industry_as_exported',
+    'persona': 'leads.persona',
+    'job_title': 'leads.job_title',
+    'company_domain': 'leads.company_domain',
+    'mql_reason': 'cycles.mql_reason',
+    'first_touch_source_type': 'leads.first_touch_source_type',
+    'last_touch_source_type': 'leads.last_touch_source_type',
+    'employees': 'leads.employees',
+    'annual_revenue_usd': 'leads.annual_revenue_usd',
+    'fit_score': 'leads.fit_score',
+    'engagement_score': 'leads.engagement_score',
+} -%}
+
+with
+
+cycles as (
+
+    select * from {{ ref('int_lead_cycles') }}
+    where mql_at is not null
+
+),
+
+leads as (
+
+    select * from {{ ref('int_leads_engaged') }}
+
+),
+
+handoffs as (
+
+    select * from {{ ref('stg_ops__handoffs') }}
+    where status in ('delivered', 'written')
+
+),
+
+handed_off as (
+
+    select
+        lead_id,
+        cycle,
+        min(handed_off_at) as handed_off_at,
+        {{ earliest_non_null('owner', ['handed_off_at', 'channel']) }} as owner
+    from handoffs
+    group by lead_id, cycle
+
+),
+
+routed as (
+
+    select
+        cycles.lead_id,
+        cycles.cycle,
+        cycles.mql_at,
+        {{ routing_rule(columns) }} as routing_rule
+    from cycles
+    inner join leads
+        on cycles.lead_id = leads.lead_id
+
+),
+
+targeted as (
+
+    select
+        *,
+        {{ routing_target('routing_rule', 'owner') }} as rule_owner,
+        {{ routing_target('routing_rule', 'team') }} as owner_team
+    from routed
+
+),
+
+turns as (
+
+    select
+        *,
+        row_number() over (partition by owner_team order by mql_at, lead_id, cycle) as team_turn
+    from targeted
+
+),
+
+final as (
+
+    select
+        turns.lead_id,
+        cast(turns.cycle as {{ dbt.type_int() }}) as cycle,
+        turns.routing_rule,
+        turns.owner_team,
+        coalesce(handed_off.owner, turns.rule_owner, {{ team_member('turns.owner_team', 'turns.team_turn') }}) as owner,
+        handed_off.handed_off_at
+    from turns
+    left join handed_off
+        on
+            turns.lead_id = handed_off.lead_id
+            and turns.cycle = handed_off.cycle
+
+)
+
+select * from final
