@@ -98,13 +98,18 @@ def ensure_raw_schema(engine: sa.Engine) -> None:
         for schema in SCHEMAS:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn, checkfirst=True)
-        # ledgers created before the column existed
-        conn.execute(
-            sa.text(
-                f"alter table {RAW_SCHEMA}.load_ledger "
-                "add column if not exists rows_suppressed bigint"
-            )
-        )
+        # tables created before a column existed (nullable columns, added in place)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in sa.inspect(conn).get_columns(table.name, RAW_SCHEMA)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.execute(
+                        sa.text(
+                            f"alter table {RAW_SCHEMA}.{table.name} "
+                            f"add column if not exists {column.name} {kind}"
+                        )
+                    )
 
 
 def table_exists(engine: sa.Engine, schema: str, table: str) -> bool:
