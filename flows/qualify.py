@@ -22,6 +22,7 @@ from flows.config import (
     AccessConfig,
     dbt_variables,
     load_access,
+    load_icp,
     load_qualification,
     load_scoring,
 )
@@ -36,7 +37,7 @@ from flows.ingest import (
     plan_files,
 )
 from flows.lock import warehouse_lock
-from flows.mapping import MappingProfile, load_profiles
+from flows.mapping import MappingProfile, attribute_types, load_profiles
 from flows.notify import failure_payload, send
 from flows.publish import mart_tables, publish, tier_counts
 from flows.settings import (
@@ -344,11 +345,14 @@ def _qualify_locked(
     """The steps of :func:`qualify`, run while holding the warehouse lock."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
     folder = config_dir(config)
-    # every configuration file is read and validated before anything is loaded
-    variables = dbt_variables(folder)
-    scoring, qualification = load_scoring(folder), load_qualification(folder)
-    access = load_access(folder)
+    # every configuration file is read and validated before anything is loaded; the mapping
+    # profiles first: the configuration may use the attributes they define
     profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
+    attributes = attribute_types(profiles)
+    variables = dbt_variables(folder, attributes)
+    scoring, qualification = load_scoring(folder, attributes), load_qualification(folder)
+    profiles = [p.declare("event_type", scoring.event_types) for p in profiles]
+    access = load_access(folder)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
     logger = get_run_logger()
@@ -402,7 +406,7 @@ def _qualify_locked(
     summary.timings["dbt"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    parameters = gates.gate_parameters(qualification)
+    parameters = gates.gate_parameters(qualification, load_icp(folder, attributes))
     progress.step("gate", total=len(gates.GATES), unit="gates")
     outcomes = []
     for name, _ in gates.GATES:

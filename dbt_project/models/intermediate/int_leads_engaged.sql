@@ -32,6 +32,12 @@ breakdown as (
 
 ),
 
+attribute_points as (
+
+    select * from {{ ref('int_lead_attribute_points') }}
+
+),
+
 current_score as (
 
     select
@@ -39,8 +45,9 @@ current_score as (
         sum(points) as engagement_score,
         {{ dbt.listagg(
             "case when points >= 0 then '+' else '' end || cast(points as " ~ dbt.type_string() ~ ") || ' ' || rule_name"
-            ~ " || case when events > 1 then ' x' || cast(events as " ~ dbt.type_string() ~ ") else '' end"
-            ~ " || ' (last ' || cast(cast(last_occurred_at as date) as " ~ dbt.type_string() ~ ") || ')'",
+            ~ " || case when rule_kind = 'attribute' then ' = ' || attribute_value || ' (since '"
+            ~ " else case when events > 1 then ' x' || cast(events as " ~ dbt.type_string() ~ ") else '' end || ' (last ' end"
+            ~ " || cast(cast(last_occurred_at as date) as " ~ dbt.type_string() ~ ") || ')'",
             "'; '",
             "order by abs(points) desc, rule_name",
         ) }} as engagement_breakdown
@@ -113,6 +120,21 @@ crossing_times as (
 
 ),
 
+-- attribute points first recorded on the crossing day: the score rose at that capture
+crossing_attributes as (
+
+    select
+        score_crossings.lead_id,
+        max(attribute_points.known_at) as last_attribute_at
+    from score_crossings
+    inner join attribute_points
+        on
+            score_crossings.lead_id = attribute_points.lead_id
+            and score_crossings.mql_day = attribute_points.day_number
+    group by score_crossings.lead_id
+
+),
+
 combined as (
 
     select
@@ -129,7 +151,11 @@ combined as (
         end as hand_raise_mql_at,
         case
             when crossing_times.mql_day is not null
-                then greatest(leads.profiled_at, coalesce(crossing_times.last_event_at, leads.profiled_at))
+                then greatest(
+                    leads.profiled_at,
+                    coalesce(crossing_times.last_event_at, leads.profiled_at),
+                    coalesce(crossing_attributes.last_attribute_at, leads.profiled_at)
+                )
         end as score_mql_at,
         case
             when activity.unsubscribed_at is not null then false
@@ -141,6 +167,7 @@ combined as (
     left join activity on leads.lead_id = activity.lead_id
     left join hand_raises on leads.lead_id = hand_raises.lead_id
     left join crossing_times on leads.lead_id = crossing_times.lead_id
+    left join crossing_attributes on leads.lead_id = crossing_attributes.lead_id
 
 ),
 
