@@ -84,6 +84,7 @@ class RunSummary:
             out["rows_loaded"] = out.get("rows_loaded", 0) + f["rows_loaded"]
             out["rows_quarantined"] = out.get("rows_quarantined", 0) + f["rows_quarantined"]
             out["rows_suppressed"] = out.get("rows_suppressed", 0) + f.get("rows_suppressed", 0)
+            out["rows_dropped"] = out.get("rows_dropped", 0) + f.get("rows_dropped", 0)
         return out
 
 

@@ -143,13 +143,16 @@ def write_business(root: Path) -> tuple[Path, Path, Path]:
     return landing, mappings, config
 
 
-@pytest.mark.integration
-def test_own_exports_yield_profiled_leads_and_mqls_through_attribute_criteria(tmp_path):
-    landing, mappings, config = write_business(tmp_path)
-    warehouse = tmp_path / "w.duckdb"
+@pytest.fixture(scope="module")
+def business_run(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """`leadflow run` (a real process) on the business's files into a new DuckDB file:
+    (folder of the business, warehouse path, run summary)."""
+    root = tmp_path_factory.mktemp("business")
+    landing, mappings, config = write_business(root)
+    warehouse = root / "w.duckdb"
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(root / "prefect"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     run = subprocess.run(
@@ -160,8 +163,14 @@ def test_own_exports_yield_profiled_leads_and_mqls_through_attribute_criteria(tm
     )  # fmt: skip
     errors = [line for line in run.stderr.splitlines() if "leaked" not in line]
     assert run.returncode == 0, "\n".join(errors[-40:])
-    summary = json.loads(run.stdout[run.stdout.index("{") :])
+    return root, warehouse, json.loads(run.stdout[run.stdout.index("{") :])
+
+
+@pytest.mark.integration
+def test_own_exports_yield_profiled_leads_and_mqls_through_attribute_criteria(business_run):
+    _, warehouse, summary = business_run
     assert "leads" in summary["published"] and "lead_attributes" in summary["published"]
+    assert all(g["success"] for g in summary["gates"])
 
     leads = {
         r[0]: r[1:]
@@ -466,3 +475,42 @@ def test_shipped_configuration_still_validates_and_new_sections_are_optional(tmp
     assert variables["icp"]["territory"] is None and variables["icp"]["required"] == []
     assert variables["attributes"] == ATTRIBUTES
     assert variables["scoring"]["all_event_types"][-1] == "sms_sent"
+
+
+LEAD_COLUMNS = (
+    "email, tier, fit_score, fit_reason, tier_reason, engagement_score, engagement_breakdown, "
+    "industry, employees, profiled_at, mql_at"
+)
+
+
+@pytest.mark.integration
+@pytest.mark.postgres
+def test_own_exports_give_the_same_leads_on_postgres(business_run, postgres_url, prefect_harness):
+    """The attribute extraction (JSON), criteria and attribute rules are portable SQL."""
+    import sqlalchemy as sa
+
+    from flows.qualify import qualify
+
+    root, warehouse, _ = business_run
+    qualify(
+        sources=str(root / "landing"), config=str(root / "config"),
+        mappings=str(root / "mappings"), warehouse_url=postgres_url,
+    )  # fmt: skip
+    engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            on_postgres = sorted(
+                tuple(r) for r in conn.execute(sa.text(f"select {LEAD_COLUMNS} from marts.leads"))
+            )
+            attributes_pg = sorted(
+                tuple(r)
+                for r in conn.execute(
+                    sa.text("select lead_id, attribute, value_text from marts.lead_attributes")
+                )
+            )
+    finally:
+        engine.dispose()
+    assert on_postgres == sorted(query(warehouse, f"select {LEAD_COLUMNS} from marts.leads"))
+    assert attributes_pg == sorted(
+        query(warehouse, "select lead_id, attribute, value_text from marts.lead_attributes")
+    )
