@@ -73,15 +73,20 @@ class CompanySize(_Strict):
     annual_revenue_usd: list[Band] = Field(default_factory=list)
 
 
-class Persona(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    points: int = Field(ge=0, le=100)
+class _Keywords(_Strict):
+    """Keywords compared as whole words, normalised as job titles are."""
+
     keywords: list[str] = Field(min_length=1)
 
     @field_validator("keywords")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return [normalise_words(k) for k in value if normalise_words(k)]
+
+
+class Persona(_Keywords):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    points: int = Field(ge=0, le=100)
 
 
 class Competitor(_Strict):
@@ -181,17 +186,11 @@ class PointsBand(_Strict):
         return self
 
 
-class KeywordRule(_Strict):
+class KeywordRule(_Keywords):
     """Points when one of the keywords appears in the text as a whole word."""
 
     name: str | None = None
     points: int = Field(ge=-100, le=100)
-    keywords: list[str] = Field(min_length=1)
-
-    @field_validator("keywords")
-    @classmethod
-    def _lower(cls, value: list[str]) -> list[str]:
-        return [normalise_words(k) for k in value if normalise_words(k)]
 
 
 class PointsRule(_Strict):

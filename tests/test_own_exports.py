@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from flows import ingest
-from flows.config import dbt_variables, load_icp, load_scoring
-from flows.mapping import load_profiles
+from flows.config import dbt_variables, load_icp, load_qualification, load_scoring
+from flows.mapping import attribute_types, load_profiles
 from flows.settings import DEFAULT_CONFIG_DIR, ConfigurationError, Warehouse
 from flows.warehouse import ensure_raw_schema, make_engine
 from tests.conftest import duckdb_url, query
@@ -475,6 +475,34 @@ def test_shipped_configuration_still_validates_and_new_sections_are_optional(tmp
     assert variables["icp"]["territory"] is None and variables["icp"]["required"] == []
     assert variables["attributes"] == ATTRIBUTES
     assert variables["scoring"]["all_event_types"][-1] == "sms_sent"
+
+
+@pytest.mark.integration
+def test_profiled_gate_checks_the_required_attribute_the_configuration_names(business_run):
+    import duckdb
+
+    from flows.gate import gate_parameters, run_gate
+
+    root, warehouse, _ = business_run
+    config = root / "config"
+    parameters = gate_parameters(
+        load_qualification(config),
+        load_icp(config, attribute_types(load_profiles(root / "mappings"))),
+    )
+    assert "a.attribute = 'occupation'" in parameters["required_fields_query"]
+    assert parameters["country_mostly"] == 0.0  # the ICP does not use the country
+    target = Warehouse.from_env(duckdb_url(warehouse))
+    assert run_gate(target, "profiled", parameters=parameters).success
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "delete from audit.lead_attributes where attribute = 'occupation' and lead_id = "
+        "(select lead_id from audit.leads where email = 'dee@gmail.com')"
+    )
+    con.close()
+    result = run_gate(target, "profiled", parameters=parameters)
+    assert not result.success
+    [failed] = result.failed
+    assert failed.unexpected_count == 1 and "required_firmographics" in failed.description
 
 
 LEAD_COLUMNS = (

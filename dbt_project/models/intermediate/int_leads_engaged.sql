@@ -107,7 +107,8 @@ crossing_times as (
     select
         score_crossings.lead_id,
         score_crossings.mql_day,
-        max(points.last_occurred_at) as last_event_at
+        max(points.last_occurred_at) as last_event_at,
+        max(attribute_points.known_at) as last_attribute_at
     from score_crossings
     -- the day's last scored activity (the score can also rise on a day whose only activity
     -- scores nothing or less, when negative points leave the window)
@@ -116,22 +117,12 @@ crossing_times as (
             score_crossings.lead_id = points.lead_id
             and score_crossings.mql_day = points.day_number
             and points.rule_name is not null
-    group by score_crossings.lead_id, score_crossings.mql_day
-
-),
-
--- attribute points first recorded on the crossing day: the score rose at that capture
-crossing_attributes as (
-
-    select
-        score_crossings.lead_id,
-        max(attribute_points.known_at) as last_attribute_at
-    from score_crossings
-    inner join attribute_points
+    -- attribute points first recorded on that day: the score rose at that capture
+    left join attribute_points
         on
             score_crossings.lead_id = attribute_points.lead_id
             and score_crossings.mql_day = attribute_points.day_number
-    group by score_crossings.lead_id
+    group by score_crossings.lead_id, score_crossings.mql_day
 
 ),
 
@@ -154,7 +145,7 @@ combined as (
                 then greatest(
                     leads.profiled_at,
                     coalesce(crossing_times.last_event_at, leads.profiled_at),
-                    coalesce(crossing_attributes.last_attribute_at, leads.profiled_at)
+                    coalesce(crossing_times.last_attribute_at, leads.profiled_at)
                 )
         end as score_mql_at,
         case
@@ -167,7 +158,6 @@ combined as (
     left join activity on leads.lead_id = activity.lead_id
     left join hand_raises on leads.lead_id = hand_raises.lead_id
     left join crossing_times on leads.lead_id = crossing_times.lead_id
-    left join crossing_attributes on leads.lead_id = crossing_attributes.lead_id
 
 ),
 
