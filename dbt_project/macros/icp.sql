@@ -68,11 +68,11 @@
     {%- if icp().personas | length == 0 -%}
         cast(null as {{ dbt.type_string() }})
     {%- else -%}
-    case
-    {%- for persona in icp().personas %}
-        when {{ has_keyword(padded_title, persona.keywords) }} then {{ lit(persona.name) }}
-    {%- endfor %}
-    end
+        case
+        {%- for persona in icp().personas %}
+            when {{ has_keyword(padded_title, persona.keywords) }} then {{ lit(persona.name) }}
+        {%- endfor %}
+        end
     {%- endif -%}
 {%- endmacro %}
 
@@ -80,12 +80,12 @@
     {%- if icp().personas | length == 0 -%}
         0
     {%- else -%}
-    case {{ persona }}
-    {%- for p in icp().personas %}
-        when {{ lit(p.name) }} then {{ p.points }}
-    {%- endfor %}
-        else 0
-    end
+        case {{ persona }}
+        {%- for p in icp().personas %}
+            when {{ lit(p.name) }} then {{ p.points }}
+        {%- endfor %}
+            else 0
+        end
     {%- endif -%}
 {%- endmacro %}
 
