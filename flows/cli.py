@@ -50,6 +50,11 @@ def _print_summary(summary: object) -> None:
         print(f"       {totals['rows_unchanged']:,} unchanged: loaded before from changed files")
     if totals.get("rows_suppressed"):
         print(f"       {totals['rows_suppressed']:,} dropped: erased people (ops.suppressions)")
+    if totals.get("rows_dropped"):
+        print(
+            f"       {totals['rows_dropped']:,} dropped: values a mapping sends to null "
+            "(raw.load_ledger.dropped_values)"
+        )
     for f in summary.files:
         if f["status"] in ("rejected", "unmapped"):
             print(f"  {f['status'].upper()}: {f['error'] or f['source_file']}")

@@ -30,11 +30,17 @@ class Entity:
     one_of: tuple[tuple[str, ...], ...] = ()
     # Closed lists: a value outside the list (after the profile's value map) rejects the row.
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Open vocabularies: the built-in values, to which the configuration may add its own
+    # (event types declared in config/scoring.yml); any other value rejects the row.
+    vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (field, other field, value): the field is required when the other field has the value.
     required_when: tuple[tuple[str, str, str], ...] = ()
     # The fields that identify a record in its export (all present: the record's key; else
     # the key is a hash of the record's values). See flows/records.py.
     record_key: tuple[str, ...] = ()
+    # Whether mapping profiles may keep other source columns as named, typed attributes
+    # (column ``attributes``: a JSON object, attribute name -> canonical text value).
+    attributes: bool = False
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -59,11 +65,18 @@ CONTACTS = Entity(
         "utm_source",
         "utm_medium",
         "utm_campaign",
+        # firmographics on the contact itself (same meaning as on companies)
+        "industry",
+        "employees",
+        "annual_revenue",
     ),
     required=("email", "captured_at"),
     timestamps=("captured_at",),
+    integers=("employees",),
+    decimals=("annual_revenue",),
     emails=("email",),
     record_key=("source_record_id",),
+    attributes=True,
 )
 
 COMPANIES = Entity(
@@ -123,6 +136,7 @@ EVENTS = Entity(
     emails=("email",),
     one_of=(("email", "visitor_id"),),
     record_key=("event_id",),
+    vocabularies={"event_type": EVENT_TYPES},
 )
 
 # Why sales (or the ICP) disqualified a lead. The ICP exclusions use the first four.
@@ -270,10 +284,12 @@ def _column(entity: Entity, name: str) -> sa.Column:
 
 
 def _entity_table(entity: Entity) -> sa.Table:
+    attributes = [sa.Column("attributes", sa.Text())] if entity.attributes else []
     return sa.Table(
         entity.name,
         metadata,
         *(_column(entity, f) for f in entity.fields),
+        *attributes,
         sa.Column("_source_file", sa.Text(), nullable=False),
         sa.Column("_source_row", sa.BigInteger(), nullable=False),
         sa.Column("_mapping", sa.Text(), nullable=False),
@@ -328,6 +344,10 @@ LOAD_LEDGER = sa.Table(
     # the CSV dialect read (JSON: delimiter, quote, decimal, thousands, day_first, newline,
     # and which of them were detected)
     sa.Column("dialect", sa.Text()),
+    # rows a profile's `values:` mapped to null (dropped on purpose), and which source values
+    # they had (JSON {value: count})
+    sa.Column("rows_dropped", sa.BigInteger()),
+    sa.Column("dropped_values", sa.Text()),
     sa.Column("error", sa.Text()),
     sa.Column("loaded_at", sa.DateTime(), nullable=False),
     comment="One row per file load attempt; a file whose content hash is 'loaded' is skipped "

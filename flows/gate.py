@@ -18,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from flows import gx_duckdb
-from flows.config import QualificationConfig, load_qualification
+from flows.config import IcpConfig, QualificationConfig, load_icp, load_qualification
+from flows.publish import AUDIT_SCHEMA
 from flows.settings import (
     EXPECTATIONS_DIR,
     ConfigurationError,
@@ -159,18 +160,70 @@ def _failed_expectation(result: Any) -> FailedExpectation:
     )
 
 
-def gate_parameters(qualification: QualificationConfig | None = None) -> dict[str, Any]:
+# The columns of a published lead (marts.leads) that hold each name `required_firmographics`
+# accepts (flows.config.REQUIRED_FIELDS); attributes are checked in lead_attributes.
+REQUIRED_LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "industry": ("industry",),
+    "company_size": ("employees", "annual_revenue_usd"),
+    "employees": ("employees",),
+    "annual_revenue": ("annual_revenue_usd",),
+    "country": ("country_code",),
+    "persona": ("persona",),
+    "job_title": ("job_title",),
+    "company_name": ("company_name",),
+}
+
+
+def required_fields_query(icp: IcpConfig) -> str:
+    """The ``profiled`` gate's query for profiled (or later) leads lacking a field or
+    attribute that ``required_firmographics`` names (always empty when it names none)."""
+    conditions = []
+    for name in icp.required_firmographics:
+        if name in REQUIRED_LEAD_COLUMNS:
+            conditions.append(
+                "(" + " and ".join(f"{c} is null" for c in REQUIRED_LEAD_COLUMNS[name]) + ")"
+            )
+        else:
+            literal = "'" + name.replace("'", "''") + "'"
+            conditions.append(
+                f"lead_id not in (select a.lead_id from {AUDIT_SCHEMA}.lead_attributes a "
+                f"where a.attribute = {literal})"
+            )
+    missing = " or ".join(conditions) or "1 = 0"
+    return (
+        "select lead_id, email, tier from {batch} "
+        f"where tier in ('profiled', 'mql', 'sal', 'sql') and ({missing})"
+    )
+
+
+def gate_parameters(
+    qualification: QualificationConfig | None = None, icp: IcpConfig | None = None
+) -> dict[str, Any]:
     """Values the suites take from configuration (GX's ``$PARAMETER`` syntax)."""
     from flows.entities import DISQUALIFICATION_REASONS
 
     if qualification is None:
         qualification = load_qualification(config_dir())
+    if icp is None:
+        icp = load_icp(config_dir())
     return {
         "disqualification_reasons": list(DISQUALIFICATION_REASONS),
         "currencies": list(qualification.currencies),
         "frameworks": [qualification.framework],
         "required_criteria": sum(1 for c in qualification.criteria if c.required),
+        "required_fields_query": required_fields_query(icp),
+        # a broken country column matters only to an ICP that uses the country
+        "country_mostly": 0.6 if uses_country(icp) else 0.0,
     }
+
+
+def uses_country(icp: IcpConfig) -> bool:
+    """Whether the ICP scores, requires or excludes by country."""
+    return (
+        icp.territory is not None
+        or "country" in icp.required_firmographics
+        or any(c.field == "country" for c in icp.criteria)
+    )
 
 
 def run_gate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import shutil
 import tempfile
 import uuid
@@ -66,6 +67,9 @@ class FileResult:
     rows_suppressed: int = 0
     # records of a changed file loaded (or quarantined) before: not loaded again
     rows_unchanged: int = 0
+    # rows a profile's `values:` mapped to null, and their values (JSON {value: count})
+    rows_dropped: int = 0
+    dropped_values: str | None = None
     error: str | None = None
     file_hash: str | None = None
     # the CSV dialect read, as JSON (flows/dialect.py)
@@ -233,44 +237,88 @@ def _timestamp_expr(text: str, profile: MappingProfile) -> str:
 
 
 def _checks(
-    entity: Entity, text: dict[str, str], typed: dict[str, str]
+    entity: Entity, text: dict[str, str], typed: dict[str, str], profile: MappingProfile
 ) -> list[tuple[str, str, str]]:
-    """(condition, reason, field) triples, in order; the first true condition rejects a row."""
+    """(condition, reason SQL, field) triples, in order; the first true condition rejects a row."""
     checks: list[tuple[str, str, str]] = []
     for field in entity.required:
-        checks.append((f"{text[field]} is null", f"missing {field}", field))
+        checks.append((f"{text[field]} is null", _lit(f"missing {field}"), field))
     for group in entity.one_of:
         condition = " and ".join(f"{text[f]} is null" for f in group)
-        checks.append((condition, f"missing {' or '.join(group)}", group[0]))
+        checks.append((condition, _lit(f"missing {' or '.join(group)}"), group[0]))
     for field in entity.emails:
         cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(EMAIL_PATTERN)})"
-        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}", field))
+        checks.append((f"{text[field]} is not null and {cond}", _lit(f"malformed {field}"), field))
     for field in entity.domains:
         cond = f"not regexp_full_match(lower(trim({text[field]})), {_lit(DOMAIN_PATTERN)})"
-        checks.append((f"{text[field]} is not null and {cond}", f"malformed {field}", field))
+        checks.append((f"{text[field]} is not null and {cond}", _lit(f"malformed {field}"), field))
     for field, other, value in entity.required_when:
         cond = f"{text[field]} is null and lower({text[other]}) = {_lit(value)}"
-        checks.append((cond, f"missing {field} (required when {other} is {value})", field))
+        reason = _lit(f"missing {field} (required when {other} is {value})")
+        checks.append((cond, reason, field))
     for field, allowed in entity.choices.items():
         listed = ", ".join(_lit(v) for v in allowed)
         cond = f"{text[field]} is not null and lower({text[field]}) not in ({listed})"
-        checks.append((cond, f"unknown {field} (allowed: {', '.join(allowed)})", field))
+        checks.append((cond, _lit(f"unknown {field} (allowed: {', '.join(allowed)})"), field))
+    for field, built_in in entity.vocabularies.items():
+        listed = ", ".join(_lit(v) for v in profile.vocabulary(field, built_in))
+        cond = f"{text[field]} is not null and lower({text[field]}) not in ({listed})"
+        # the reason names the value: "unknown event_type 'sms_sent' (...)"
+        after = f"' (neither built in nor declared in config/scoring.yml {field}s)"
+        reason = f"{_lit(f'unknown {field} ' + chr(39))} || {text[field]} || {_lit(after)}"
+        checks.append((cond, reason, field))
     for field in entity.timestamps:
         cond = f"{text[field]} is not null and {typed[field]} is null"
-        checks.append((cond, f"unparseable {field}", field))
+        checks.append((cond, _lit(f"unparseable {field}"), field))
     for field in (*entity.integers, *entity.decimals):
         cond = f"{text[field]} is not null and {typed[field]} is null"
-        checks.append((cond, f"non-numeric {field}", field))
+        checks.append((cond, _lit(f"non-numeric {field}"), field))
+    for name, spec in profile.attributes.items():
+        cond = f"{text[name]} is not null and {typed[name]} is null"
+        why = "non-numeric" if spec.type == "number" else "unparseable"
+        extra = "" if spec.type == "number" else f" ({spec.type})"
+        checks.append((cond, _lit(f"{why} {name}{extra}"), name))
     return checks
+
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "x", "checked", "on", "si", "sí", "ja", "oui")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "unchecked", "off", "nein", "non")
+
+
+def _attribute_value(text: str, kind: str, profile: MappingProfile) -> str:
+    """SQL giving an attribute's canonical text (numbers with a dot, ``true``/``false``,
+    ``YYYY-MM-DD``), NULL when the value does not parse as its type."""
+    if kind == "number":
+        return f"cast(try_cast({number_sql(text, profile)} as double) as varchar)"
+    if kind == "boolean":
+        true, false = (", ".join(_lit(w) for w in words) for words in (TRUE_WORDS, FALSE_WORDS))
+        return (
+            f"(case when lower({text}) in ({true}) then 'true' "
+            f"when lower({text}) in ({false}) then 'false' end)"
+        )
+    if kind == "date":
+        # a date has no time zone: parsed as written, not converted to UTC
+        parsed = [
+            *(
+                f"try_cast(try_strptime({text}, {_lit(f)}) as date)"
+                for f in profile.timestamp_formats
+            ),
+            f"try_cast({text} as date)",
+            f"try_cast(try_cast({text} as timestamp) as date)",
+        ]
+        return f"strftime(coalesce({', '.join(parsed)}), '%Y-%m-%d')"
+    return text
 
 
 def parsed_select(
     profile: MappingProfile, source_columns: list[str], value_of: dict[str, str]
 ) -> tuple[str, list[str]]:
-    """SELECT list mapping source columns to canonical fields plus ``_reason/_field/_value``.
+    """SELECT list mapping source columns to canonical fields plus ``_reason/_field/_value``
+    and ``_dropped`` (the source value a ``values:`` map sent to null: the row is dropped).
 
     ``value_of`` maps a source column name to the SQL expression of its text value.
-    Returns the select list and the canonical fields it produces.
+    Returns the select list and the canonical columns it produces (the fields, then
+    ``attributes`` for an entity that has them).
     """
     entity = ENTITIES[profile.entity]
     text: dict[str, str] = {}
@@ -286,9 +334,16 @@ def parsed_select(
             text[field] = raw_value[field] = _lit(profile.constants[field])
         else:
             text[field] = raw_value[field] = "cast(null as varchar)"
+    dropped = []
     for field, mapping in profile.values.items():
         if mapping:
-            cases = " ".join(f"when {_lit(k)} then {_lit(v)}" for k, v in mapping.items())
+            to_null = ", ".join(_lit(k) for k, v in mapping.items() if v is None)
+            if to_null:
+                dropped.append(f"case when {text[field]} in ({to_null}) then {text[field]} end")
+            cases = " ".join(
+                f"when {_lit(k)} then {'cast(null as varchar)' if v is None else _lit(v)}"
+                for k, v in mapping.items()
+            )
             text[field] = f"(case {text[field]} {cases} else {text[field]} end)"
             raw_value[field] = text[field]
     typed: dict[str, str] = {}
@@ -299,13 +354,24 @@ def parsed_select(
         typed[field] = f"try_cast(try_cast({number} as double) as bigint)"
     for field in entity.decimals:
         typed[field] = f"try_cast({number_sql(text[field], profile)} as double)"
-    checks = _checks(entity, text, typed)
-    reason = "case " + " ".join(f"when {c} then {_lit(r)}" for c, r, _ in checks) + " end"
+    for name, spec in profile.attributes.items():
+        source = value_of.get(spec.column)
+        text[name] = f"nullif(trim({source}), '')" if source else "cast(null as varchar)"
+        typed[name] = _attribute_value(text[name], spec.type, profile)
+    checks = _checks(entity, text, typed, profile)
+    reason = "case " + " ".join(f"when {c} then {r}" for c, r, _ in checks) + " end"
     field_of = "case " + " ".join(f"when {c} then {_lit(f)}" for c, _, f in checks) + " end"
     value = "case " + " ".join(f"when {c} then {text[f]}" for c, _, f in checks) + " end"
     select = [f"{typed.get(f, raw_value[f])} as {_ident(f)}" for f in entity.fields]
+    columns = list(entity.fields)
+    if entity.attributes:
+        pairs = ", ".join(f"{_lit(n)}, {typed[n]}" for n in profile.attributes)
+        json = f"cast(json_object({pairs}) as varchar)" if pairs else "cast(null as varchar)"
+        select.append(f"{json} as attributes")
+        columns.append("attributes")
     select += [f"{reason} as _reason", f"{field_of} as _field", f"{value} as _value"]
-    return ", ".join(select), list(entity.fields)
+    select.append(f"{'coalesce(' + ', '.join(dropped) + ')' if dropped else 'null'} as _dropped")
+    return ", ".join(select), columns
 
 
 # --------------------------------------------------------------------------- loading
@@ -524,8 +590,9 @@ def _quarantine_select(profile: MappingProfile, relative: str, batch: str, now: 
         f"select {_lit(batch)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
         f"{_lit(profile.entity)}, {reason}, case when _json_error is null then _field end, "
         f"case when _json_error is null then _value end, cast(_original as varchar), {now} "
-        f"from _parsed where _reason is not null or _json_error is not null "
-        f"union all select {_lit(batch)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
+        f"from _parsed where (_reason is not null or _json_error is not null) "
+        f"and _dropped is null union all select {_lit(batch)}, {_lit(relative)}, _source_row, "
+        f"{_lit(profile.name)}, "
         f"{_lit(profile.entity)}, 'malformed row: ' || _why, null, null, "
         f"coalesce(_line, ''), {now} from _broken"
     )
@@ -539,14 +606,15 @@ def _accepted_select(
     return (
         f"select {', '.join(cols)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
         f"{_lit(profile.source_type)}, {_lit(batch)}, {now} from _parsed "
-        f"where _reason is null and _json_error is null"
+        f"where _reason is null and _json_error is null and _dropped is null"
     )
 
 
 def _counts(duck: Any) -> tuple[int, int]:
     loaded, quarantined = duck.execute(
         "select count(*) filter (where _reason is null and _json_error is null), "
-        "count(*) filter (where _reason is not null or _json_error is not null) from _parsed"
+        "count(*) filter (where _reason is not null or _json_error is not null) from _parsed "
+        "where _dropped is null"
     ).fetchone()
     broken = duck.execute("select count(*) from _broken").fetchone()[0]
     return int(loaded), int(quarantined) + int(broken)
@@ -555,6 +623,15 @@ def _counts(duck: Any) -> tuple[int, int]:
 RECORD_COLUMNS = ("_record_key", "_record_hash")
 # A quarantined row is the same as one quarantined before when its reason and text are.
 QUARANTINE_ROW_HASH = "md5(reason || '|' || original_row)"
+
+
+def _dropped(duck: Any) -> tuple[int, str | None]:
+    """Rows a ``values:`` map sent to null, and their source values as JSON {value: count}."""
+    rows = duck.execute(
+        "select _dropped, count(*) from _parsed where _dropped is not null group by 1 order by 1"
+    ).fetchall()
+    counts = {value: int(n) for value, n in rows}
+    return sum(counts.values()), json.dumps(counts, ensure_ascii=False) if counts else None
 
 
 def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> dict[str, Any]:
@@ -573,6 +650,8 @@ def _ledger_values(result: FileResult, uri: str, batch: str, now: datetime) -> d
         "rows_suppressed": result.rows_suppressed,
         "rows_unchanged": result.rows_unchanged,
         "dialect": result.dialect,
+        "rows_dropped": result.rows_dropped,
+        "dropped_values": result.dropped_values,
         "error": result.error,
         "loaded_at": now,
     }
@@ -756,6 +835,7 @@ def _stage_or_reject(duck: Any, path: Path, load: Load) -> Staged | None:
     result.dialect = staged.dialect.as_json() if staged.dialect else None
     result.rows_suppressed = drop_suppressed(duck, ENTITIES[profile.entity].fields, load.suppressed)
     result.rows_loaded, result.rows_quarantined = _counts(duck)
+    result.rows_dropped, result.dropped_values = _dropped(duck)
     return staged
 
 

@@ -6,11 +6,20 @@ no code changes. See ``sources/mappings/web_forms.yml`` for a commented example.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from flows.entities import ENTITIES
 from flows.settings import ConfigurationError
@@ -35,6 +44,18 @@ class CsvOptions(BaseModel):
     day_first: bool | None = None
 
 
+AttributeType = Literal["text", "number", "boolean", "date"]
+
+
+class Attribute(BaseModel):
+    """A source column kept per lead under a chosen name, parsed as its type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str = Field(min_length=1)
+    type: AttributeType = "text"
+
+
 class MappingProfile(BaseModel):
     """One export format: which files, how to read them, which column is which field."""
 
@@ -52,9 +73,23 @@ class MappingProfile(BaseModel):
     columns: dict[str, str] = Field(min_length=1)
     constants: dict[str, str] = Field(default_factory=dict)
     # Per field, source values replaced by canonical ones (e.g. "Page Viewed": page_view);
-    # values not listed pass through unchanged.
-    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # values not listed pass through unchanged; a value mapped to null (YAML ~) drops the
+    # row from this entity (counted in the ledger as rows_dropped / dropped_values).
+    values: dict[str, dict[str, str | None]] = Field(default_factory=dict)
     required: list[str] = Field(default_factory=list)
+    # Other source columns kept per record under a chosen name (entity contacts):
+    # `name: Column` (text) or `name: {column: Column, type: number}`.
+    attributes: dict[str, Attribute] = Field(default_factory=dict)
+    # Values a closed vocabulary accepts beyond the built-in ones (event types declared in
+    # config/scoring.yml); set by load_profiles, not by the profile file.
+    _declared: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attribute_shorthand(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _known_fields(self) -> MappingProfile:
@@ -73,7 +108,29 @@ class MappingProfile(BaseModel):
         missing = [f for f in entity.required if f not in self.columns]
         if missing:
             raise ValueError(f"required fields {missing} of {self.entity} are not mapped")
+        if self.attributes and not entity.attributes:
+            raise ValueError(f"attributes: the {self.entity} entity has no attributes")
+        for name in self.attributes:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
+                raise ValueError(
+                    f"attributes: {name!r} is not a valid name (lower-case letters, digits, _)"
+                )
+            if name in entity.fields:
+                raise ValueError(
+                    f"attributes: {name!r} is a standard field of {self.entity}: map it under "
+                    "columns instead"
+                )
         return self
+
+    def declare(self, field: str, values: Iterable[str]) -> MappingProfile:
+        """A copy whose vocabulary for ``field`` also accepts ``values``."""
+        copy = self.model_copy()
+        copy._declared = {**self._declared, field: tuple(values)}
+        return copy
+
+    def vocabulary(self, field: str, built_in: tuple[str, ...]) -> tuple[str, ...]:
+        """The values ``field`` accepts: the built-in ones and those declared."""
+        return (*built_in, *self._declared.get(field, ()))
 
     def required_columns(self) -> list[str]:
         """Source columns a file must have: of the entity's and the profile's required fields."""
@@ -85,8 +142,12 @@ class MappingProfile(BaseModel):
         return any(fnmatch(relative_path, pattern) for pattern in self.match)
 
 
-def load_profiles(folder: Path) -> list[MappingProfile]:
-    """Read every ``*.yml`` profile in ``folder``; an invalid one is an error naming the file."""
+def load_profiles(folder: Path, event_types: Iterable[str] = ()) -> list[MappingProfile]:
+    """Read every ``*.yml`` profile in ``folder``; an invalid one is an error naming the file.
+
+    ``event_types`` are the event types the scoring configuration declares beyond the
+    built-in ones: event rows of those types are accepted, of any other type quarantined.
+    """
     if not folder.is_dir():
         raise ConfigurationError(f"mapping folder {folder} does not exist")
     profiles: list[MappingProfile] = []
@@ -96,7 +157,24 @@ def load_profiles(folder: Path) -> list[MappingProfile]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigurationError(f"{folder}: duplicate mapping profile names {duplicates}")
-    return profiles
+    attribute_types(profiles, folder)
+    declared = tuple(event_types)
+    return [p.declare("event_type", declared) if p.entity == "events" else p for p in profiles]
+
+
+def attribute_types(profiles: list[MappingProfile], folder: Path | None = None) -> dict[str, str]:
+    """Every attribute the profiles define and its type; one name with two types is an error."""
+    types: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for profile in profiles:
+        for name, spec in profile.attributes.items():
+            if name in types and types[name] != spec.type:
+                raise ConfigurationError(
+                    f"{folder or 'mappings'}: attribute {name!r} is {types[name]} in profile "
+                    f"{seen[name]!r} but {spec.type} in profile {profile.name!r}"
+                )
+            types[name], seen[name] = spec.type, profile.name
+    return dict(sorted(types.items()))
 
 
 def profiles_for(relative_path: str, profiles: list[MappingProfile]) -> list[MappingProfile]:

@@ -21,6 +21,7 @@ from flows.config import (
     AccessConfig,
     dbt_variables,
     load_access,
+    load_icp,
     load_qualification,
     load_scoring,
 )
@@ -38,7 +39,7 @@ from flows.ingest import (
     plan_files,
 )
 from flows.lock import warehouse_lock
-from flows.mapping import MappingProfile, load_profiles
+from flows.mapping import MappingProfile, attribute_types, load_profiles
 from flows.notify import failure_payload, send
 from flows.publish import mart_tables, publish, tier_counts
 from flows.settings import (
@@ -108,6 +109,7 @@ class RunSummary:
             out["rows_quarantined"] = out.get("rows_quarantined", 0) + f["rows_quarantined"]
             out["rows_suppressed"] = out.get("rows_suppressed", 0) + f.get("rows_suppressed", 0)
             out["rows_unchanged"] = out.get("rows_unchanged", 0) + f.get("rows_unchanged", 0)
+            out["rows_dropped"] = out.get("rows_dropped", 0) + f.get("rows_dropped", 0)
         return out
 
 
@@ -410,15 +412,18 @@ def _qualify_locked(
     """The steps of :func:`qualify`, run while holding the warehouse lock."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
     folder = config_dir(config)
-    # every configuration file is read and validated before anything is loaded
-    variables = dbt_variables(folder)
-    scoring, qualification = load_scoring(folder), load_qualification(folder)
+    # every configuration file is read and validated before anything is loaded; the mapping
+    # profiles first: the configuration may use the attributes they define
+    profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
+    attributes = attribute_types(profiles)
+    variables = dbt_variables(folder, attributes)
+    scoring, qualification = load_scoring(folder, attributes), load_qualification(folder)
+    profiles = [p.declare("event_type", scoring.event_types) for p in profiles]
     access = load_access(folder)
     handoff = load_handoff(folder)
     if handoff.enabled:  # the channel and its secret are checked before anything is loaded
         choose_channel(handoff, None, None, None)
         handoff_secret = handoff.secret() if handoff.channel == "webhook" else None
-    profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
     logger = get_run_logger()
@@ -484,7 +489,7 @@ def _qualify_locked(
     summary.timings["dbt"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    parameters = gates.gate_parameters(qualification)
+    parameters = gates.gate_parameters(qualification, load_icp(folder, attributes))
     progress.step("gate", total=len(gates.GATES), unit="gates")
     outcomes = []
     for name, _ in gates.GATES:

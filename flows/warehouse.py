@@ -13,19 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flows.entities import RAW_SCHEMA, RAW_TABLES, metadata
+from flows.entities import RAW_SCHEMA, metadata
 from flows.records import fill_missing_keys
 from flows.settings import ConfigurationError, Warehouse
 
 logger = logging.getLogger(__name__)
 
 SCHEMAS = (RAW_SCHEMA, "ops", "marts")
-# load-ledger columns added after the first release (name, SQL type)
-LEDGER_COLUMNS_ADDED = (
-    ("rows_suppressed", "bigint"),
-    ("rows_unchanged", "bigint"),
-    ("dialect", "text"),
-)
 
 
 def make_engine(
@@ -184,15 +178,18 @@ def ensure_raw_schema(engine: sa.Engine) -> None:
         for schema in SCHEMAS:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn, checkfirst=True)
-        # tables created before these columns existed
-        added = [("load_ledger", c, t) for c, t in LEDGER_COLUMNS_ADDED]
-        added += [(e, c, "text") for e in RAW_TABLES for c in ("_record_key", "_record_hash")]
-        for table, column, kind in added:
-            conn.execute(
-                sa.text(
-                    f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {kind}"
-                )
-            )
+        # tables created before a column existed (nullable columns, added in place)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in sa.inspect(conn).get_columns(table.name, RAW_SCHEMA)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.execute(
+                        sa.text(
+                            f"alter table {RAW_SCHEMA}.{table.name} "
+                            f"add column if not exists {column.name} {kind}"
+                        )
+                    )
         fill_missing_keys(conn)
 
 

@@ -144,10 +144,13 @@ def explain(
     )
 
 
-def load_model(model: type[_M], path: Path, title: str) -> _M:
-    """Read ``path`` and validate it with ``model``; errors name the file, line and key."""
+def load_model(
+    model: type[_M], path: Path, title: str, context: dict[str, Any] | None = None
+) -> _M:
+    """Read ``path`` and validate it with ``model`` (and a pydantic validation ``context``);
+    errors name the file, line and key."""
     source = read_yaml(path)
     try:
-        return model.model_validate(source.data)
+        return model.model_validate(source.data, context=context)
     except ValidationError as exc:
         raise explain(source, model, exc, title) from None

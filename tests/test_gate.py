@@ -70,7 +70,8 @@ def test_gate_blocks_a_broken_build_and_says_why(built):
     }
     assert (
         rules[
-            "no profiled lead without its required firmographics (industry, company size)"
+            "no profiled lead without a field or attribute config/icp.yml's "
+            "required_firmographics names"
         ].unexpected_count
         == 1
     )

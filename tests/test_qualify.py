@@ -52,7 +52,7 @@ def test_sample_run_publishes_every_tier(sample_run):
     )
     assert all(g["success"] for g in summary.gates)
     assert set(summary.published) == {
-        "leads", "lead_source_records", "mql_leads", "lead_score_daily", "lead_score_breakdown",
+        "leads", "lead_source_records", "lead_attributes", "mql_leads", "lead_score_daily", "lead_score_breakdown",
         "lead_stage_transitions", "stage_skips", "sla_breaches", "sql_opportunities",
         "funnel_tier_entries", "funnel_conversion", "funnel_stage_durations", "funnel_velocity",
         "funnel_win_rates", "funnel_bottlenecks", "funnel_win_probabilities",

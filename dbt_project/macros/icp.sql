@@ -12,12 +12,16 @@
 
 {#- Points for the lead's country: the territory's points when the country is listed. -#}
 {% macro icp_territory_points(country_code) -%}
-    case when {{ in_list(country_code, icp().territory.countries) }} then {{ icp().territory.points }} else 0 end
+    {%- if icp().territory is none -%}
+        0
+    {%- else -%}
+        case when {{ in_list(country_code, icp().territory.countries) }} then {{ icp().territory.points }} else 0 end
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Whether a known country lies outside the territory (and that disqualifies). -#}
 {% macro icp_is_out_of_territory(country_code) -%}
-    {%- if icp().territory.disqualify_outside -%}
+    {%- if icp().territory is not none and icp().territory.disqualify_outside -%}
         ({{ country_code }} is not null and not {{ in_list(country_code, icp().territory.countries) }})
     {%- else -%}
         (1 = 0)
@@ -61,20 +65,28 @@
 
 {#- The persona name of the first rule whose keywords appear in the title. -#}
 {% macro icp_persona(padded_title) -%}
-    case
-    {%- for persona in icp().personas %}
-        when {{ has_keyword(padded_title, persona.keywords) }} then {{ lit(persona.name) }}
-    {%- endfor %}
-    end
+    {%- if icp().personas | length == 0 -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- else -%}
+        case
+        {%- for persona in icp().personas %}
+            when {{ has_keyword(padded_title, persona.keywords) }} then {{ lit(persona.name) }}
+        {%- endfor %}
+        end
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro icp_persona_points(persona) -%}
-    case {{ persona }}
-    {%- for p in icp().personas %}
-        when {{ lit(p.name) }} then {{ p.points }}
-    {%- endfor %}
-        else 0
-    end
+    {%- if icp().personas | length == 0 -%}
+        0
+    {%- else -%}
+        case {{ persona }}
+        {%- for p in icp().personas %}
+            when {{ lit(p.name) }} then {{ p.points }}
+        {%- endfor %}
+            else 0
+        end
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Whether a domain equals or ends with any configured domain. A leading dot in the list

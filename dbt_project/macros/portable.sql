@@ -138,3 +138,21 @@
 {% macro spark__padded_words(column) -%}
     (' ' || trim(regexp_replace(lower({{ column }}), '[\\p{Space}\\p{Punct}]+', ' ')) || ' ')
 {%- endmacro %}
+
+{#- The text value of top-level key `key` (a plain name) of a JSON object held as text;
+    null when the key is missing or null. -#}
+{% macro json_text(column, key) -%}
+    {{ return(adapter.dispatch('json_text', 'leadflow')(column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text(column, key) -%}
+    (cast({{ column }} as json) ->> {{ lit(key) }})
+{%- endmacro %}
+
+{% macro duckdb__json_text(column, key) -%}
+    json_extract_string({{ column }}, {{ lit('$.' ~ key) }})
+{%- endmacro %}
+
+{% macro spark__json_text(column, key) -%}
+    get_json_object({{ column }}, {{ lit('$.' ~ key) }})
+{%- endmacro %}

@@ -1,6 +1,8 @@
 {#- The engagement score of each lead at the end of each day it had activity (and of the
-    day it became profiled): per rule, the points of the window (that day and the
-    window_days - 1 days before), limited by the rule's cap, then summed. -#}
+    day it became profiled, and the days its scored attributes were first recorded): per
+    event rule, the points of the window (that day and the window_days - 1 days before),
+    limited by the rule's cap, then summed; plus the points of each attribute rule recorded
+    on or before that day (int_lead_attribute_points: attributes do not age out). -#}
 {%- set window = scoring().window_days -%}
 
 with
@@ -9,6 +11,12 @@ points as (
 
     select * from {{ ref('int_lead_rule_points_daily') }}
     where rule_name is not null
+
+),
+
+attribute_points as (
+
+    select * from {{ ref('int_lead_attribute_points') }}
 
 ),
 
@@ -44,11 +52,22 @@ score_days as (
 
     union
 
+    select distinct
+        lead_id,
+        day_number
+    from attribute_points
+
+    union
+
     select
         profiled.lead_id,
         {{ day_number('profiled.profiled_date') }} as day_number
     from profiled
-    inner join (select distinct lead_id from points) as active
+    inner join (
+        select lead_id from points
+        union
+        select lead_id from attribute_points
+    ) as active
         on profiled.lead_id = active.lead_id
 
 ),
@@ -99,16 +118,47 @@ windowed as (
 
 ),
 
-final as (
+event_scores as (
 
     select
         lead_id,
         day_number,
-        cast({{ dbt.dateadd('day', 'day_number', "cast('2000-01-01' as date)") }} as date) as score_date,
-        cast(sum({{ capped('rule_name', 'window_points') }}) as {{ dbt.type_int() }}) as engagement_score,
+        sum({{ capped('rule_name', 'window_points') }}) as event_score,
         sum(window_events) as window_events
     from windowed
     group by lead_id, day_number
+
+),
+
+attribute_scores as (
+
+    select
+        score_days.lead_id,
+        score_days.day_number,
+        sum(attribute_points.points) as attribute_score
+    from score_days
+    inner join attribute_points
+        on
+            score_days.lead_id = attribute_points.lead_id
+            and score_days.day_number >= attribute_points.day_number
+    group by score_days.lead_id, score_days.day_number
+
+),
+
+final as (
+
+    select
+        score_days.lead_id,
+        score_days.day_number,
+        cast({{ dbt.dateadd('day', 'score_days.day_number', "cast('2000-01-01' as date)") }} as date) as score_date,
+        cast(coalesce(event_scores.event_score, 0) + coalesce(attribute_scores.attribute_score, 0) as {{ dbt.type_int() }})
+            as engagement_score,
+        coalesce(event_scores.window_events, 0) as window_events
+    from score_days
+    left join event_scores
+        on score_days.lead_id = event_scores.lead_id and score_days.day_number = event_scores.day_number
+    left join attribute_scores
+        on score_days.lead_id = attribute_scores.lead_id and score_days.day_number = attribute_scores.day_number
 
 )
 

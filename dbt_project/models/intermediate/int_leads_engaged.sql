@@ -32,6 +32,12 @@ breakdown as (
 
 ),
 
+attribute_points as (
+
+    select * from {{ ref('int_lead_attribute_points') }}
+
+),
+
 current_score as (
 
     select
@@ -39,8 +45,9 @@ current_score as (
         sum(points) as engagement_score,
         {{ dbt.listagg(
             "case when points >= 0 then '+' else '' end || cast(points as " ~ dbt.type_string() ~ ") || ' ' || rule_name"
-            ~ " || case when events > 1 then ' x' || cast(events as " ~ dbt.type_string() ~ ") else '' end"
-            ~ " || ' (last ' || cast(cast(last_occurred_at as date) as " ~ dbt.type_string() ~ ") || ')'",
+            ~ " || case when rule_kind = 'attribute' then ' = ' || attribute_value || ' (since '"
+            ~ " else case when events > 1 then ' x' || cast(events as " ~ dbt.type_string() ~ ") else '' end || ' (last ' end"
+            ~ " || cast(cast(last_occurred_at as date) as " ~ dbt.type_string() ~ ") || ')'",
             "'; '",
             "order by abs(points) desc, rule_name",
         ) }} as engagement_breakdown
@@ -100,7 +107,8 @@ crossing_times as (
     select
         score_crossings.lead_id,
         score_crossings.mql_day,
-        max(points.last_occurred_at) as last_event_at
+        max(points.last_occurred_at) as last_event_at,
+        max(attribute_points.known_at) as last_attribute_at
     from score_crossings
     -- the day's last scored activity (the score can also rise on a day whose only activity
     -- scores nothing or less, when negative points leave the window)
@@ -109,6 +117,11 @@ crossing_times as (
             score_crossings.lead_id = points.lead_id
             and score_crossings.mql_day = points.day_number
             and points.rule_name is not null
+    -- attribute points first recorded on that day: the score rose at that capture
+    left join attribute_points
+        on
+            score_crossings.lead_id = attribute_points.lead_id
+            and score_crossings.mql_day = attribute_points.day_number
     group by score_crossings.lead_id, score_crossings.mql_day
 
 ),
@@ -129,7 +142,11 @@ combined as (
         end as hand_raise_mql_at,
         case
             when crossing_times.mql_day is not null
-                then greatest(leads.profiled_at, coalesce(crossing_times.last_event_at, leads.profiled_at))
+                then greatest(
+                    leads.profiled_at,
+                    coalesce(crossing_times.last_event_at, leads.profiled_at),
+                    coalesce(crossing_times.last_attribute_at, leads.profiled_at)
+                )
         end as score_mql_at,
         case
             when activity.unsubscribed_at is not null then false

@@ -1,8 +1,21 @@
 {#- ICP profiling: fit score 0-100 from config/icp.yml, a readable reason, and the tier
-    (name, profiled or disqualified) with the moment its criteria became true. -#}
+    (name, profiled or disqualified) with the moment its criteria became true. The fit score
+    adds the older sections' points (territory, industry, company size, persona) and the
+    points of each `criteria:` entry (any field or attribute; a group's sum limited by its
+    cap), kept within 0..100. Firmographics on the contact and on its company (by domain)
+    are combined field by field; icp.yml's firmographics_precedence says which wins. -#}
 {%- set icp_config = icp() -%}
 {%- set exclusions = icp_config.exclusions -%}
-{%- set required = icp_config.required_firmographics -%}
+{%- set required = icp_config.required -%}
+{%- set criteria = icp_config.criteria -%}
+{%- set groups = icp_config.groups -%}
+{%- set contact_first = icp_config.firmographics_precedence == 'contact' -%}
+{#- column prefixes of the contact's and the company's firmographics, the winner first -#}
+{%- set firmographics = ['enriched.contact_', 'companies.'] if contact_first else ['companies.', 'enriched.contact_'] -%}
+{%- set winner_known_at = 'enriched.contact_firmographics_known_at' if contact_first else 'companies.first_known_at' -%}
+{%- set student_or_personal = exclusions.student_or_personal -%}
+{#- free-mail addresses disqualify unless switched off (they still name no company) -#}
+{%- set free_mail_excluded = student_or_personal.free_mail_domains if student_or_personal.disqualify_free_mail else [] -%}
 
 with
 
@@ -36,12 +49,22 @@ firmographics as (
     select
         enriched.*,
         coalesce(companies.company_name, enriched.company_name) as account_name,
-        companies.industry_key,
-        companies.industry_as_exported,
-        companies.employees,
-        companies.annual_revenue_usd,
+        coalesce({{ firmographics[0] }}industry_key, {{ firmographics[1] }}industry_key) as industry_key,
+        coalesce({{ firmographics[0] }}industry_as_exported, {{ firmographics[1] }}industry_as_exported) as industry_as_exported,
+        coalesce({{ firmographics[0] }}employees, {{ firmographics[1] }}employees) as employees,
+        coalesce({{ firmographics[0] }}annual_revenue_usd, {{ firmographics[1] }}annual_revenue_usd) as annual_revenue_usd,
         coalesce(enriched.country_code, companies.country_code) as lead_country_code,
-        companies.first_known_at as firmographics_known_at,
+        -- when the firmographics in use were known: the source that supplied them, or the
+        -- later of both when each supplied some
+        case
+            when enriched.contact_firmographics_known_at is null then companies.first_known_at
+            when companies.first_known_at is null then enriched.contact_firmographics_known_at
+            when
+                {{ firmographics[0] }}industry_key is not null
+                and ({{ firmographics[0] }}employees is not null or {{ firmographics[0] }}annual_revenue_usd is not null)
+                then {{ winner_known_at }}
+            else greatest(enriched.contact_firmographics_known_at, companies.first_known_at)
+        end as firmographics_known_at,
         {{ padded_words('enriched.job_title') }} as title_words
     from enriched
     left join companies
@@ -76,25 +99,40 @@ points as (
             when coalesce(employee_points, 0) >= coalesce(revenue_points, 0) then 'employees'
             else 'revenue'
         end as size_basis,
+        {%- for c in criteria %}
+        {{ rule_value_points(c) }} as criterion_{{ c.index }}_points,
+        {%- endfor %}
         {{ icp_persona_points('persona') }} as persona_points
     from scored
+
+),
+
+criteria_points as (
+
+    select
+        points.*,
+        {%- for name, group in groups.items() %}
+        0{% for c in criteria if c.group == name %} + criterion_{{ c.index }}_points{% endfor %} as group_{{ loop.index }}_points,
+        {%- endfor %}
+        0{% for c in criteria if not c.group %} + criterion_{{ c.index }}_points{% endfor %} as ungrouped_criteria_points
+    from points
 
 ),
 
 flags as (
 
     select
-        points.*,
+        criteria_points.*,
         {{ domain_in('email_domain', exclusions.competitor.domains) }} as is_competitor,
         (
             {{ domain_in('email_domain', exclusions.invalid_contact.domains) }}
             or {{ in_list('email_local_part', exclusions.invalid_contact.local_parts) }}
         ) as is_invalid_contact,
-        {{ in_list('email_domain', exclusions.student_or_personal.free_mail_domains) }} as is_free_mail,
+        {{ in_list('email_domain', free_mail_excluded) }} as is_free_mail,
         {{ domain_in('email_domain', exclusions.student_or_personal.student_domains) }} as is_student_domain,
         {{ has_keyword('title_words', exclusions.student_or_personal.student_title_keywords) }} as is_student_title,
         {{ icp_is_out_of_territory('lead_country_code') }} as is_out_of_territory
-    from points
+    from criteria_points
 
 ),
 
@@ -102,7 +140,13 @@ fit as (
 
     select
         flags.*,
-        least(100, territory_points + industry_points + size_points + persona_points) as fit_score,
+        greatest(0, least(
+            100,
+            territory_points + industry_points + size_points + persona_points + ungrouped_criteria_points
+            {%- for name, group in groups.items() %}
+            + least(group_{{ loop.index }}_points, {{ group.cap }})
+            {%- endfor %}
+        )) as fit_score,
         concat_ws(
             ', ',
             case when territory_points > 0 then 'territory ' || lead_country_code || ' +' || cast(territory_points as {{ dbt.type_string() }}) end,
@@ -113,14 +157,24 @@ fit as (
                 when size_points > 0
                     then 'revenue ' || cast(cast(annual_revenue_usd as {{ dbt.type_bigint() }}) as {{ dbt.type_string() }}) || ' USD +' || cast(size_points as {{ dbt.type_string() }})
             end,
-            case when persona_points > 0 then 'title ' || job_title || ' (' || persona || ') +' || cast(persona_points as {{ dbt.type_string() }}) end
+            case when persona_points > 0 then 'title ' || job_title || ' (' || persona || ') +' || cast(persona_points as {{ dbt.type_string() }}) end,
+            {%- for c in criteria %}
+            case
+                when criterion_{{ c.index }}_points <> 0
+                    then {{ lit(c.name ~ ' = ') }} || {{ rule_value_text(c) }} || ' ' || {{ signed_points("criterion_" ~ c.index ~ "_points") }}
+            end,
+            {%- endfor %}
+            {%- for name, group in groups.items() %}
+            case
+                when group_{{ loop.index }}_points > {{ group.cap }}
+                    then {{ lit('group ' ~ name ~ ' capped at ' ~ group.cap) }}
+            end,
+            {%- endfor %}
+            cast(null as {{ dbt.type_string() }})
         ) as fit_parts,
         concat_ws(
             ', ',
-            {% if 'industry' in required %}case when industry_key is null then 'industry' end,{% endif %}
-            {% if 'company_size' in required %}case when employees is null and annual_revenue_usd is null then 'company size' end,{% endif %}
-            {% if 'country' in required %}case when lead_country_code is null then 'country' end,{% endif %}
-            {% if 'persona' in required %}case when persona is null then 'persona (job title)' end,{% endif %}
+            {% for r in required %}case when {{ r.columns | join(' is null and ') }} is null then {{ lit(r.label) }} end, {% endfor %}
             cast(null as {{ dbt.type_string() }})
         ) as missing_firmographics,
         case
@@ -184,6 +238,9 @@ final as (
                     coalesce(firmographics_known_at, first_captured_at),
                     coalesce(job_title_known_at, first_captured_at),
                     coalesce(country_known_at, first_captured_at)
+                    {%- for r in required if r.attribute %},
+                    coalesce({{ r.columns[0] }}__known_at, first_captured_at)
+                    {%- endfor %}
                 )
         end as profiled_at,
         case

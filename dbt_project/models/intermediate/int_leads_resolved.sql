@@ -1,6 +1,8 @@
-{#- Identity resolution: one lead per normalised e-mail address. For each attribute the
-    latest non-null value wins (by capture time, then file and line for ties). -#}
+{#- Identity resolution: one lead per normalised e-mail address. For each field and each
+    contact attribute (var('attributes'), columns attr__<name>, typed) the latest non-null
+    value wins (by capture time, then file and line for ties). -#}
 {%- set recency = ['recency_rank'] -%}
+{%- set attributes = attributes() -%}
 
 with
 
@@ -8,6 +10,9 @@ records as (
 
     select
         *,
+        {%- for name in attributes %}
+        {{ json_text('attributes', name) }} as attr__{{ name }},
+        {%- endfor %}
         -- one integer ordering key: much cheaper to aggregate on than the three columns
         row_number() over (order by captured_at, source_file, source_row) as recency_rank
     from {{ ref('stg_raw__contacts') }}
@@ -30,10 +35,26 @@ resolved as (
         {{ latest_non_null('country_code', recency) }} as country_code,
         {{ latest_non_null('website_domain', recency) }} as website_domain,
         {{ latest_non_null('has_consent', recency) }} as has_consent,
+        {{ latest_non_null('industry_as_exported', recency) }} as contact_industry_as_exported,
+        {{ latest_non_null('industry_key', recency) }} as contact_industry_key,
+        {{ latest_non_null('employees', recency) }} as contact_employees,
+        {{ latest_non_null('annual_revenue_usd', recency) }} as contact_annual_revenue_usd,
+        min(
+            case
+                when industry_key is not null or employees is not null or annual_revenue_usd is not null
+                    then captured_at
+            end
+        ) as contact_firmographics_known_at,
+        {%- for name, type in attributes.items() %}
+        {{ attribute_typed(latest_non_null('attr__' ~ name, recency), type) }} as attr__{{ name }},
+        min(case when attr__{{ name }} is not null then captured_at end) as attr__{{ name }}__known_at,
+        {%- endfor %}
         {{ earliest_non_null('source_type', recency) }} as first_touch_source_type,
         {{ earliest_non_null('lead_source', recency) }} as first_touch_lead_source,
         {{ earliest_non_null('source_detail', recency) }} as first_touch_source_detail,
         {{ earliest_non_null('utm_campaign', recency) }} as first_touch_campaign,
+        {{ earliest_non_null('utm_source', recency) }} as first_touch_utm_source,
+        {{ earliest_non_null('utm_medium', recency) }} as first_touch_utm_medium,
         {{ latest_non_null('source_type', recency) }} as last_touch_source_type,
         {{ latest_non_null('source_detail', recency) }} as last_touch_source_detail,
         {{ latest_non_null('utm_campaign', recency) }} as last_touch_campaign,

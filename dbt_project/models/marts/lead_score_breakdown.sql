@@ -18,6 +18,8 @@ final as (
     select
         breakdown.lead_id,
         breakdown.rule_name,
+        breakdown.rule_kind,
+        breakdown.attribute_value,
         breakdown.points,
         breakdown.uncapped_points,
         breakdown.events,

@@ -18,6 +18,7 @@ final as (
         source_row,
         batch_id,
         captured_at,
+        attributes,
         loaded_at
     from records
 
