@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -53,39 +53,102 @@ PROFILE_TABLE = ("intermediate", "int_leads_profiled")
 POINTS_TABLE = ("intermediate", "int_lead_rule_points_daily")
 OPPORTUNITIES_TABLE = ("intermediate", "int_opportunities_attributed")
 DECILES = 10
+LEAD_OUTCOMES_TABLE = ("intermediate", "int_lead_outcomes")
+OUTCOME_SHORT = {"sql": "a qualifying opportunity", "won": "a won opportunity", "outcome": "a win"}
 OUTCOMES = {
     "sql": "a qualifying opportunity (amount > 0, expected close date), sales' side of an SQL",
     "won": "a won opportunity",
+    "outcome": "won or converted, as the CRM recorded it (outcomes exports, closed opportunities)",
 }
 
 
 @dataclass(frozen=True)
 class CalibrationSettings:
-    """How leads are cut, labelled and split."""
+    """How leads are cut, labelled and split.
 
-    feature_days: int = 7
+    ``feature_days`` and ``horizon_days`` left as None are chosen from the data (7 and 60
+    when the warehouse spans enough time, shorter otherwise: see :meth:`for_span`);
+    ``outcome`` ``auto`` labels by the outcomes exports when the warehouse has any (won or
+    converted), else by qualifying opportunities; ``split_at`` (ISO date) fixes the date
+    that separates training from evaluation cohorts."""
+
+    feature_days: int | None = None
     step_days: int = 30
     snapshots: int = 6
-    horizon_days: int = 60
-    outcome: Literal["sql", "won"] = "sql"
+    horizon_days: int | None = None
+    outcome: Literal["auto", "outcome", "sql", "won"] = "auto"
     evaluation_share: float = 0.3
     min_leads_per_level: int = 20
     regularisation: float = 0.05
+    split_at: str | None = None
+    allow_negative: bool = False
 
     def __post_init__(self) -> None:
-        if self.feature_days < 0 or self.step_days < 1 or self.snapshots < 1:
+        feature_days = 0 if self.feature_days is None else self.feature_days
+        if feature_days < 0 or self.step_days < 1 or self.snapshots < 1:
             raise ConfigurationError(
                 f"calibration: need feature days >= 0 ({self.feature_days}), step days >= 1 "
                 f"({self.step_days}) and at least one snapshot ({self.snapshots})"
             )
-        if self.horizon_days < 1:
+        if self.horizon_days is not None and self.horizon_days < 1:
             raise ConfigurationError(f"calibration: horizon days {self.horizon_days} < 1")
         if not 0.05 <= self.evaluation_share <= 0.8:
             raise ConfigurationError(
                 f"calibration: evaluation share {self.evaluation_share} not within 0.05..0.8"
             )
-        if self.outcome not in ("sql", "won"):
-            raise ConfigurationError(f"calibration: outcome {self.outcome!r} is not sql or won")
+        if self.outcome not in ("auto", "outcome", "sql", "won"):
+            raise ConfigurationError(
+                f"calibration: outcome {self.outcome!r} is not auto, outcome, sql or won"
+            )
+        if self.split_at is not None:
+            try:
+                datetime.fromisoformat(self.split_at)
+            except ValueError:
+                raise ConfigurationError(
+                    f"calibration: split date {self.split_at!r} is not an ISO date (YYYY-MM-DD)"
+                ) from None
+
+    def for_span(
+        self, span_days: float, has_outcomes: bool
+    ) -> tuple[CalibrationSettings, list[str]]:
+        """Concrete settings for data spanning ``span_days`` days, and notes saying what was
+        chosen. The defaults (cut-off 7 days after capture, horizon 60 days) need about
+        twice the horizon of history to train and evaluate; on a shorter span the horizon is
+        a quarter of the span, the cut-off a tenth of the horizon and the cut-offs closer."""
+        notes: list[str] = []
+        changes: dict[str, Any] = {}
+        outcome = self.outcome
+        if outcome == "auto":
+            outcome = "outcome" if has_outcomes else "sql"
+            changes["outcome"] = outcome
+            notes.append(
+                "outcome: "
+                + (
+                    "won or converted, from the outcomes exports (and closed opportunities)"
+                    if has_outcomes
+                    else "a qualifying opportunity (no outcomes export loaded)"
+                )
+            )
+        horizon, feature = self.horizon_days, self.feature_days
+        short = span_days < 2 * (60 + 7)
+        if horizon is None:
+            horizon = 60 if not short else max(1, int(span_days // 4))
+            changes["horizon_days"] = horizon
+            if short:
+                notes.append(
+                    f"the data span {span_days:.0f} days, shorter than twice the default "
+                    f"horizon (60 days) and cut-off (7): horizon set to {horizon} days"
+                )
+        if feature is None:
+            feature = 7 if not short else max(0, min(7, horizon // 10))
+            changes["feature_days"] = feature
+            if short:
+                notes.append(f"cut-off set to {feature} days after capture")
+        if short and self.step_days * (self.snapshots - 1) + feature > span_days / 2:
+            changes["step_days"] = max(1, int(horizon // 2))
+            changes["snapshots"] = max(1, min(self.snapshots, 3))
+            notes.append(f"{changes['snapshots']} cut-offs {changes['step_days']} days apart")
+        return replace(self, **changes), notes
 
     def offsets(self) -> list[int]:
         """Days from the capture day to each cut-off."""
@@ -102,6 +165,7 @@ class Calibration:
     coefficients: dict[str, float]
     points: dict[str, int]
     counts: dict[str, int]
+    unconstrained: dict[str, float] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
     out: Path | None = None
 
@@ -114,11 +178,13 @@ def read_leads(conn: sa.Connection, settings: CalibrationSettings) -> pd.DataFra
     # The outcome is sales' own fact, not a tier: a lead that sales qualified before the
     # configuration in use made it an MQL never enters the SQL tier, and labels taken from
     # the tiers would teach the model the configuration in use.
-    outcome = (
-        "min(created_at) as outcome_at from {t} where is_qualifying"
-        if settings.outcome == "sql"
-        else "min(closed_at) as outcome_at from {t} where is_won"
-    ).format(t=f"{OPPORTUNITIES_TABLE[0]}.{OPPORTUNITIES_TABLE[1]}")
+    opportunities = f"{OPPORTUNITIES_TABLE[0]}.{OPPORTUNITIES_TABLE[1]}"
+    outcome = {
+        "sql": f"min(created_at) as outcome_at from {opportunities} where is_qualifying",
+        "won": f"min(closed_at) as outcome_at from {opportunities} where is_won",
+        "outcome": "min(decided_at) as outcome_at from "
+        f"{LEAD_OUTCOMES_TABLE[0]}.{LEAD_OUTCOMES_TABLE[1]} where is_positive",
+    }[settings.outcome]
     sql = f"""
         select
             p.lead_id, p.first_captured_at as captured_at, p.disqualification_reason,
@@ -200,17 +266,46 @@ def data_end(conn: sa.Connection) -> pd.Timestamp:
     profiles, points, opportunities = (
         ".".join(table) for table in (PROFILE_TABLE, POINTS_TABLE, OPPORTUNITIES_TABLE)
     )
-    latest = conn.execute(
-        sa.text(
-            f"select max(first_captured_at) from {profiles} "
-            f"union all select max(updated_at) from {opportunities} "
-            f"union all select max(last_occurred_at) from {points}"
-        )
-    ).scalars()
-    found = [pd.Timestamp(v) for v in latest if v is not None]
+    sql = (
+        f"select max(first_captured_at) from {profiles} "
+        f"union all select max(updated_at) from {opportunities} "
+        f"union all select max(last_occurred_at) from {points}"
+    )
+    if _has_table(conn, LEAD_OUTCOMES_TABLE):
+        sql += f" union all select max(decided_at) from {'.'.join(LEAD_OUTCOMES_TABLE)}"
+    found = [pd.Timestamp(v) for v in conn.execute(sa.text(sql)).scalars() if v is not None]
     if not found:
         raise ConfigurationError("calibration: the warehouse holds no leads yet")
     return max(t.tz_localize(UTC) if t.tzinfo is None else t for t in found)
+
+
+def data_start(conn: sa.Connection) -> pd.Timestamp | None:
+    """The first capture in the warehouse."""
+    value = conn.execute(
+        sa.text(f"select min(first_captured_at) from {'.'.join(PROFILE_TABLE)}")
+    ).scalar()
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp
+
+
+def has_outcome_exports(conn: sa.Connection) -> bool:
+    """Whether any outcomes export (not only closed opportunities) was loaded."""
+    if not _has_table(conn, LEAD_OUTCOMES_TABLE):
+        return False
+    return bool(
+        conn.execute(
+            sa.text(
+                f"select count(*) from {'.'.join(LEAD_OUTCOMES_TABLE)} "
+                "where outcome_source = 'outcomes' and lead_id is not null"
+            )
+        ).scalar()
+    )
+
+
+def _has_table(conn: sa.Connection, table: tuple[str, str]) -> bool:
+    return sa.inspect(conn).has_table(table[1], schema=table[0])
 
 
 # ---- features
@@ -281,6 +376,49 @@ def design_matrix(
         column = counts[rule.name] if rule.name in counts.columns else 0.0
         x[f"rule={rule.name}"] = np.minimum(column, caps[rule.name])
     return x.fillna(0.0)
+
+
+def fit_model(
+    x: pd.DataFrame, y: pd.Series, settings: CalibrationSettings, scoring: ScoringConfig
+) -> tuple[Any, list[str], dict[str, float], dict[str, float]]:
+    """The logistic regression on ``x``: (model, columns it uses, coefficients, coefficients
+    of the unconstrained fit).
+
+    Engagement points keep the sign the configuration gives them unless
+    ``settings.allow_negative``: a rule that adds points (a form, a chat, a click) never gets
+    negative ones, a rule that takes points away (an unsubscribe) never positive ones. A rule
+    whose coefficient comes out with the wrong sign is held at 0 and the rest refitted, until
+    none is (an active-set fit; the ICP levels are shifted to start at 0 later, so they need
+    no bound)."""
+    sign = {f"rule={r.name}": (-1.0 if r.points < 0 else 1.0) for r in scoring.rules}
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(columns: list[str]) -> tuple[Any, dict[str, float]]:
+        found = dict.fromkeys(x.columns, 0.0)
+        if not columns:  # every feature held at 0: the base rate alone
+            from sklearn.dummy import DummyClassifier
+
+            return DummyClassifier(strategy="prior").fit(model_inputs(x, []), y.to_numpy()), found
+        model = LogisticRegression(C=settings.regularisation, max_iter=5000)
+        model.fit(model_inputs(x, columns), y.to_numpy())
+        found.update(zip(columns, model.coef_[0].tolist(), strict=True))
+        return model, found
+
+    columns = list(x.columns)
+    model, unconstrained = fit(columns)
+    coefficients = unconstrained
+    while not settings.allow_negative:
+        negative = [c for c in columns if c in sign and sign[c] * coefficients[c] < 0]
+        if not negative:
+            break
+        columns = [c for c in columns if c not in negative]
+        model, coefficients = fit(columns)
+    return model, columns, coefficients, unconstrained
+
+
+def model_inputs(x: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns a fitted model uses, as an array (one zero column when it uses none)."""
+    return x[columns].to_numpy() if columns else np.zeros((len(x), 1))
 
 
 # ---- scores under a configuration (as at the cut-off)
@@ -547,8 +685,6 @@ def calibrate(
     ``calibration.md``, ``calibration.json`` to ``out`` (default ``<config>/suggested``),
     never into the configuration in use.
     """
-    from sklearn.linear_model import LogisticRegression
-
     settings = settings or CalibrationSettings()
     folder = config_dir(config)
     target = Path(out) if out else folder / "suggested"
@@ -566,18 +702,24 @@ def calibrate(
                 "run `leadflow run` first"
             )
     with engine.connect() as conn:
+        end = data_end(conn)
+        start = data_start(conn) or end
+        span_days = (end - start).total_seconds() / 86_400
+        settings, notes = settings.for_span(span_days, has_outcome_exports(conn))
         leads = read_leads(conn, settings)
         counts = read_rule_counts(conn, settings, scoring.window_days)
-        end = data_end(conn)
 
     rows = label(snapshots(leads, settings), settings, end)
     usable = rows[rows["usable"]].reset_index(drop=True)
     keys = pd.MultiIndex.from_frame(usable[["lead_id", "offset_days"]])
     counts = counts.reindex(keys).fillna(0.0)
     counts.index = usable.index
-    split_at = (
-        usable.groupby("lead_id")["captured_at"].first().quantile(1 - settings.evaluation_share)
-    )
+    if settings.split_at is not None:
+        split_at = pd.Timestamp(settings.split_at, tz=UTC)
+    else:
+        split_at = (
+            usable.groupby("lead_id")["captured_at"].first().quantile(1 - settings.evaluation_share)
+        )
     horizon = pd.Timedelta(days=settings.horizon_days)
     train = (usable["captured_at"] < split_at) & (usable["cutoff_at"] + horizon <= split_at)
     evaluate = usable["captured_at"] >= split_at
@@ -590,11 +732,11 @@ def calibrate(
         raise ConfigurationError(
             f"calibration: {int(train.sum())} training cut-offs with "
             f"{int(y[train].sum())} outcomes: not enough history before "
-            f"{split_at:%Y-%m-%d} (lower --horizon-days or --evaluation-share)"
+            f"{split_at:%Y-%m-%d} (data from {start:%Y-%m-%d} to {end:%Y-%m-%d}, horizon "
+            f"{settings.horizon_days} days: lower --horizon-days, or set --split-date or "
+            "--evaluation-share)"
         )
-    model = LogisticRegression(C=settings.regularisation, max_iter=5000)
-    model.fit(x[train].to_numpy(), y[train].to_numpy())
-    coefficients = dict(zip(x.columns, model.coef_[0].tolist(), strict=True))
+    model, used, coefficients, unconstrained = fit_model(x[train], y[train], settings, scoring)
     points, scale = to_points(coefficients, icp, industries)
     known_industries = usable.dropna(subset=["industry_key", "industry_as_exported"])
     display = (
@@ -625,8 +767,10 @@ def calibrate(
 
     ev_months = _months_between(ev["captured_at"])
     positives = int(ev_y.groupby(ev["lead_id"]).max().sum())
-    probability = model.predict_proba(ev_x.to_numpy())[:, 1]
+    probability = model.predict_proba(model_inputs(ev_x, used))[:, 1]
     evaluation = {
+        "notes": notes,
+        "data_start": start.isoformat(),
         "data_end": end.isoformat(),
         "split_at": split_at.isoformat(),
         "leads": int(len(leads)),
@@ -657,6 +801,7 @@ def calibrate(
         icp=new_icp,
         scoring=new_scoring,
         coefficients=coefficients,
+        unconstrained=unconstrained,
         points=points,
         counts={k: int((x.loc[train, k] > 0).sum()) for k in x.columns},
         evaluation=evaluation,
@@ -752,6 +897,9 @@ def render_icp(new: dict[str, Any], old: IcpConfig, header: str) -> str:
         ("employees", old.company_size.employees),
         ("annual_revenue_usd", old.company_size.annual_revenue_usd),
     ):
+        if not bands:
+            lines.append(f"  {key}: []")
+            continue
         lines.append(f"  {key}:")
         for band, was in zip(new["company_size"][key], bands, strict=True):
             shown = {k: band[k] for k in ("min", "max", "points") if band[k] is not None}
@@ -809,8 +957,7 @@ def _header(kind: str, result: Calibration) -> str:
             "# the file in config/ (see README: For marketing: calibrate and backtest).",
             f"# Learned from {ev['training_leads']:,} leads captured before "
             f"{ev['split_at'][:10]} ({ev['training_outcomes']:,} cut-offs followed by "
-            f"{'a won' if s.outcome == 'won' else 'a qualifying'} opportunity within "
-            f"{s.horizon_days} days),",
+            f"{OUTCOME_SHORT[s.outcome]} within {s.horizon_days} days),",
             f"# facts dated before each cut-off only; checked on "
             f"{ev['evaluation_leads']:,} newer leads (AUC {_num(ev['auc_calibrated_points'])},"
             f" points in use {_num(ev['auc_points_in_use'])}).",
@@ -852,10 +999,51 @@ def render_report(result: Calibration) -> str:
             "noisy; do not adopt them without a backtest and more history.",
             "",
         ]
+    settings_lines = [
+        "## Settings",
+        "",
+        f"- outcome: {OUTCOMES[s.outcome]}",
+        f"- feature cut-offs: {', '.join(str(d) for d in s.offsets())} days after capture "
+        f"(`--feature-days {s.feature_days}`)",
+        f"- horizon: {s.horizon_days} days after each cut-off (`--horizon-days`)",
+        f"- split date: {ev['split_at'][:10]} "
+        + ("(`--split-date`)" if s.split_at else f"(newest {s.evaluation_share:.0%} of leads)"),
+        f"- data: {ev['data_start'][:10]} to {ev['data_end'][:10]}",
+        "- engagement points: "
+        + ("may be negative (`--allow-negative`)" if s.allow_negative else "non-negative"),
+        *(f"- chosen from the data: {note}" for note in ev.get("notes", [])),
+        "",
+    ]
+    held = {
+        name: coef
+        for name, coef in result.unconstrained.items()
+        if name.startswith("rule=") and abs(coef - result.coefficients.get(name, 0.0)) > 1e-9
+    }
+    unconstrained = []
+    if held:
+        unconstrained = [
+            "## What the unconstrained fit would say",
+            "",
+            "These rules came out with the opposite sign of the points in use and are held at "
+            "0 (a marketer does not subtract points for a form or a chat); "
+            "`--allow-negative` lets the fit choose the sign:",
+            "",
+            _md_table(
+                [
+                    {
+                        "rule": name.removeprefix("rule="),
+                        "unconstrained coefficient": round(coef, 3),
+                        "points it would get": int(round(coef * ev["scale_points_per_log_odds"])),
+                    }
+                    for name, coef in sorted(held.items(), key=lambda kv: kv[1])
+                ]
+            ),
+        ]
     parts = [
         "# Calibration report",
         "",
         *warning,
+        *settings_lines,
         f"Outcome: {OUTCOMES[s.outcome]}. Each lead is looked at on {s.snapshots} cut-offs "
         f"(midnight UTC, {', '.join(str(d) for d in s.offsets())} days after its capture day): "
         "features are the ICP attributes known before the cut-off and the events of each "
@@ -900,6 +1088,7 @@ def render_report(result: Calibration) -> str:
         "## Learned weights",
         "",
         _md_table(changed),
+        *unconstrained,
     ]
     return "\n".join(parts)
 
@@ -907,6 +1096,8 @@ def render_report(result: Calibration) -> str:
 def write_outputs(result: Calibration, icp: IcpConfig, scoring: ScoringConfig, out: Path) -> None:
     """Write the suggested files and the report into ``out`` and check they load."""
     out.mkdir(parents=True, exist_ok=True)
+    # the report first: it is written whether or not the suggestion is better, or valid
+    (out / "calibration.md").write_text(render_report(result), encoding="utf-8")
     (out / "icp.yml").write_text(
         render_icp(result.icp, icp, _header("ICP", result)), encoding="utf-8"
     )
@@ -914,14 +1105,14 @@ def write_outputs(result: Calibration, icp: IcpConfig, scoring: ScoringConfig, o
         render_scoring(result.scoring, scoring, _header("Engagement scoring", result)),
         encoding="utf-8",
     )
-    load_icp(out), load_scoring(out)  # what was written is a valid configuration
-    (out / "calibration.md").write_text(render_report(result), encoding="utf-8")
     payload = {
         "settings": result.settings.__dict__,
         "evaluation": result.evaluation,
         "coefficients": result.coefficients,
+        "unconstrained_coefficients": result.unconstrained,
         "points": result.points,
     }
     (out / "calibration.json").write_text(
         json.dumps(payload, indent=2, default=str), encoding="utf-8"
     )
+    load_icp(out), load_scoring(out)  # what was written is a valid configuration
