@@ -148,11 +148,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write generated landing files."""
-    from flows.generate import generate
+    from flows.generate import EXAMPLES, generate, generate_example
 
-    summary = generate(
-        leads=args.leads, seed=args.seed, out=Path(args.out), follow_up=args.follow_up
-    )
+    if args.example:
+        if args.example not in EXAMPLES:
+            known = ", ".join(sorted(EXAMPLES))
+            print(f"leadflow generate: no example {args.example!r} (examples: {known})",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        if args.follow_up:
+            print("leadflow generate: --follow-up applies to the sample only", file=sys.stderr)
+            return 2
+        summary = generate_example(args.example, leads=args.leads, seed=args.seed, out=args.out)
+    else:
+        summary = generate(
+            leads=args.leads, seed=args.seed, out=Path(args.out), follow_up=args.follow_up
+        )
     print(json.dumps(summary, default=str, indent=2))
     return 0
 
@@ -531,6 +542,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write realistic landing files for N leads",
         description="Write a deterministic landing folder (same layout as sources/sample).",
     )
+    gen.add_argument(
+        "--example", metavar="NAME",
+        help="write the landing data of the example business configured in examples/NAME/ "
+        "(online-education) instead of the sample's",
+    )  # fmt: skip
     gen.add_argument("--leads", type=int, default=2500, help="distinct people (default 2500)")
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument("--out", required=True, help="folder to write")

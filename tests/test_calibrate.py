@@ -265,7 +265,7 @@ PROOF_LEADS, PROOF_SEED = 50_000, 7
 def test_calibration_beats_the_configuration_in_use_on_data_with_a_known_answer(
     prefect_harness, tmp_path
 ):
-    """On generated leads whose market drifted from the shipped ICP (flows/generate.py:
+    """On generated leads whose market drifted from the shipped ICP (flows/generate/b2b_saas.py:
     directors buy more than executives, retail and telecom more than financial services and
     healthcare), with an outbound team calling every lead so that every lead has an outcome:
     the calibrated configuration, backtested at the MQL volume in use, converts its MQLs to

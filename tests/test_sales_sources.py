@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 from scipy.stats import binom
 
-from flows import generate as gen
 from flows import ingest
 from flows.entities import DISQUALIFICATION_REASONS, OPPORTUNITY_STAGES
 from flows.generate import generate
+from flows.generate.sales import QUESTIONS, SALES_BROKEN_RATE
 from flows.mapping import load_profiles
 from flows.settings import Warehouse
 from flows.warehouse import ensure_raw_schema, make_engine
@@ -34,10 +34,10 @@ SALES_PROFILES = {
 }
 SALES_DIRS = ("crm/", "salesforce/", "chat/")
 BROKEN_RATE = {  # per profile, the generator's rate of deliberately broken records
-    "sales_decisions": gen.SALES_BROKEN_RATE["decisions"],
-    "discovery_answers": gen.SALES_BROKEN_RATE["answers"],
-    "salesforce_opportunities": gen.SALES_BROKEN_RATE["opportunities"],
-    "chat_conversations": gen.SALES_BROKEN_RATE["chats"],
+    "sales_decisions": SALES_BROKEN_RATE["decisions"],
+    "discovery_answers": SALES_BROKEN_RATE["answers"],
+    "salesforce_opportunities": SALES_BROKEN_RATE["opportunities"],
+    "chat_conversations": SALES_BROKEN_RATE["chats"],
 }
 EXPECTED_QUARANTINE = {
     ("sales_decisions", "unknown decision (allowed: accepted, rejected)", "decision"),
@@ -167,7 +167,7 @@ def test_values_are_mapped_to_canonical_ones(loaded) -> None:
     criteria = {
         c for (c,) in query(path, "select distinct criterion from raw.qualification_answers")
     }
-    assert criteria == {key for _, key, _ in gen.QUESTIONS}
+    assert criteria == {key for _, key, _ in QUESTIONS}
     answers = {a for (a,) in query(path, "select distinct answer from raw.qualification_answers")}
     assert answers == {"yes", "no", "unknown"}
     timelines = query(
