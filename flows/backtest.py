@@ -14,6 +14,15 @@ published ``marts`` (the configuration in use) and writes the comparison to sche
 - ``backtest.tier_changes``: every lead whose current tier would change, with both tiers,
   fit scores and first MQL times.
 
+When the warehouse knows outcomes (``marts.lead_outcomes``: won / converted, lost / not
+converted, closed opportunities), both sides are also judged by them on the held-out period
+(leads captured on or after ``since``: by default the split date of the candidate's
+``calibration.json`` when it comes from ``leadflow calibrate``, else every lead): precision
+(share of MQLs won or converted within ``horizon_days`` of becoming MQL), recall (share of
+the leads won or converted within the horizon of capture that became MQL first), and lift
+(precision over the base rate of all leads). A lead whose horizon has not ended by the latest
+fact is left out, not counted as a miss.
+
 ``marts`` is only read. The warehouse lock is held while the replay writes.
 """
 
@@ -53,6 +62,8 @@ class BacktestResult:
     candidate_mql_threshold: int | None = None
     candidate_fit_threshold: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    since: str | None = None
+    horizon_days: int | None = None
 
     def metric(self, name: str) -> dict[str, Any]:
         """The row of one metric (``mqls``, ``mql_to_sql``, ...)."""
@@ -260,6 +271,94 @@ def side_metrics(conn: sa.Connection, schema: str) -> dict[str, float | None]:
     }
 
 
+OUTCOME_LABELS = {
+    "outcome_leads": "held-out leads whose outcome is known by the horizon",
+    "outcome_base_rate": "base rate: share of them won or converted",
+    "outcome_mqls": "of them, MQLs",
+    "outcome_precision": "MQL precision: won or converted within the horizon",
+    "outcome_recall": "recall: wins and conversions that were MQL first",
+    "outcome_lift": "lift: precision over the base rate",
+}
+
+
+def has_outcomes(conn: sa.Connection) -> bool:
+    """Whether the published marts hold any outcome (an outcomes export or a closed deal)."""
+    if not sa.inspect(conn).has_table("lead_outcomes", schema=CURRENT_SCHEMA):
+        return False
+    return bool(
+        conn.execute(sa.text(f"select count(*) from {CURRENT_SCHEMA}.lead_outcomes")).scalar()
+    )
+
+
+def outcome_metrics(
+    conn: sa.Connection, schema: str, since: str | None, horizon_days: int
+) -> dict[str, float | None]:
+    """Precision, recall and lift of one side's MQLs judged by outcomes (held-out period)."""
+    import pandas as pd
+
+    leads = pd.DataFrame(conn.execute(sa.text(_lead_facts(schema))).mappings().all())
+    outcomes = pd.DataFrame(
+        conn.execute(
+            sa.text(
+                f"select lead_id, first_positive_at, decided_at from {CURRENT_SCHEMA}.lead_outcomes"
+            )
+        )
+        .mappings()
+        .all(),
+        columns=["lead_id", "first_positive_at", "decided_at"],
+    )
+    end = max(
+        pd.to_datetime(leads["name_at"], utc=True).max(),
+        pd.to_datetime(outcomes["decided_at"], utc=True).max(),
+    )
+    frame = leads.merge(outcomes, on="lead_id", how="left")
+    for column in ("name_at", "mql_at", "first_positive_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    if since is not None:
+        frame = frame[frame["name_at"] >= pd.Timestamp(since, tz=UTC)]
+    horizon = pd.Timedelta(days=horizon_days)
+    # known by the horizon: the horizon after capture ended by the latest fact, or the
+    # lead was won / converted already
+    known = (frame["name_at"] + horizon <= end) | frame["first_positive_at"].notna()
+    frame = frame[known]
+    won = frame["first_positive_at"].notna() & (
+        frame["first_positive_at"] < frame["name_at"] + horizon
+    )
+    mql = frame["mql_at"].notna()
+    hit = (
+        mql
+        & frame["first_positive_at"].notna()
+        & (frame["first_positive_at"] >= frame["mql_at"])
+        & (frame["first_positive_at"] < frame["mql_at"] + horizon)
+    )
+    n, n_mql, n_won = len(frame), int(mql.sum()), int(won.sum())
+    base = n_won / n if n else None
+    precision = int(hit.sum()) / n_mql if n_mql else None
+    recall = int((hit & won).sum()) / n_won if n_won else None
+    return {
+        "outcome_leads": n,
+        "outcome_base_rate": base,
+        "outcome_mqls": n_mql,
+        "outcome_precision": precision,
+        "outcome_recall": recall,
+        "outcome_lift": precision / base if precision is not None and base else None,
+    }
+
+
+def calibration_split(candidate: Path) -> str | None:
+    """The split date of a suggestion written by ``leadflow calibrate`` (its
+    ``calibration.json`` beside the files), else None."""
+    import json
+
+    report = (candidate if candidate.is_dir() else candidate.parent) / "calibration.json"
+    if not report.is_file():
+        return None
+    try:
+        return str(json.loads(report.read_text(encoding="utf-8"))["evaluation"]["split_at"])[:10]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _months(captured: Any) -> int:
     """Calendar months spanned by the capture times (at least 1 when there are leads)."""
     import pandas as pd
@@ -367,14 +466,18 @@ THRESHOLD_LABELS = {
 
 
 def compare(
-    engine: sa.Engine, candidate_config: str, thresholds: dict[str, tuple[int, int]]
+    engine: sa.Engine,
+    candidate_config: str,
+    thresholds: dict[str, tuple[int, int]],
+    since: str | None = None,
+    horizon_days: int = 60,
 ) -> BacktestResult:
     """Compare the replay (``backtest_audit``) with ``marts``; write the ``backtest`` tables.
 
     ``thresholds``: per ``THRESHOLD_LABELS`` name, the value in use and the candidate's (as
     replayed).
     """
-    result = BacktestResult(candidate_config=candidate_config)
+    result = BacktestResult(candidate_config=candidate_config, since=since)
     result.candidate_fit_threshold = thresholds["fit_threshold"][1]
     result.candidate_mql_threshold = thresholds["mql_threshold"][1]
     for name, label in THRESHOLD_LABELS.items():
@@ -402,6 +505,21 @@ def compare(
                     "difference": None if a is None or b is None else b - a,
                 }
             )
+        if has_outcomes(conn):
+            result.horizon_days = horizon_days
+            current = outcome_metrics(conn, CURRENT_SCHEMA, since, horizon_days)
+            candidate = outcome_metrics(conn, REPLAY_SCHEMA, since, horizon_days)
+            for name, label in OUTCOME_LABELS.items():
+                a, b = current[name], candidate[name]
+                result.metrics.append(
+                    {
+                        "metric": name,
+                        "description": label,
+                        "current_value": a,
+                        "candidate_value": b,
+                        "difference": None if a is None or b is None else b - a,
+                    }
+                )
         cur_months = monthly_mqls(conn, CURRENT_SCHEMA)
         cand_months = monthly_mqls(conn, REPLAY_SCHEMA)
         result.monthly = [
@@ -422,6 +540,8 @@ def backtest(
     config: str | Path | None = None,
     lock_timeout: float = 0,
     match_volume: bool = False,
+    since: str | None = None,
+    horizon_days: int = 60,
 ) -> BacktestResult:
     """Replay the tiering with ``candidate`` and compare it with the published ``marts``.
 
@@ -432,8 +552,13 @@ def backtest(
     (``matching_thresholds``: the MQL threshold, and the fit threshold when the MQL threshold
     alone cannot reach that volume) and rebuild the models they reach; 4. compare with
     ``marts`` and write ``backtest.comparison``, ``backtest.mql_monthly``,
-    ``backtest.tier_changes``.
+    ``backtest.tier_changes``; with outcomes, also by outcome on the held-out period from
+    ``since`` (default: the candidate's calibration split, else every lead).
     """
+    if since is None:
+        since = calibration_split(Path(candidate))
+    elif not _is_date(since):
+        raise ConfigurationError(f"backtest: --since {since!r} is not an ISO date (YYYY-MM-DD)")
     warehouse = Warehouse.from_env(warehouse_url)
     base = config_dir(config)
     engine = make_engine(warehouse)
@@ -469,10 +594,20 @@ def backtest(
                 "fit_threshold": (load_icp(base).fit_threshold, variables["icp"]["fit_threshold"]),
                 "mql_threshold": (load_scoring(base).mql_threshold, threshold),
             }
-            result = compare(engine, str(Path(candidate).resolve()), thresholds)
+            result = compare(
+                engine, str(Path(candidate).resolve()), thresholds, since, horizon_days
+            )
             timings["compare"] = time.perf_counter() - started
     result.timings = timings
     return result
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def format_result(result: BacktestResult) -> str:
@@ -481,8 +616,18 @@ def format_result(result: BacktestResult) -> str:
     def fmt(name: str, value: float | None) -> str:
         if value is None:
             return "-"
-        if name in ("mql_to_sal", "sal_to_sql", "mql_to_sql", "win_rate"):
+        if name in (
+            "mql_to_sal",
+            "sal_to_sql",
+            "mql_to_sql",
+            "win_rate",
+            "outcome_base_rate",
+            "outcome_precision",
+            "outcome_recall",
+        ):
             return f"{100 * value:.1f} %"
+        if name == "outcome_lift":
+            return f"{value:.2f}x"
         if isinstance(value, float) and not value.is_integer():
             return f"{value:,.1f}"
         return f"{int(value):,}"
@@ -499,6 +644,12 @@ def format_result(result: BacktestResult) -> str:
             f"  {row['description']:<52}{fmt(row['metric'], row['current_value']):>12}"
             f"{fmt(row['metric'], row['candidate_value']):>12}"
         )
+    if result.horizon_days is not None:
+        period = f"leads captured from {result.since}" if result.since else "every lead"
+        lines += [
+            "",
+            f"  judged by outcomes: {period}, won or converted within {result.horizon_days} days",
+        ]
     lines += [
         "",
         f"  leads whose tier would change: {result.tier_changes:,} (backtest.tier_changes)",

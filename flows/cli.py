@@ -394,9 +394,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         horizon_days=args.horizon_days,
         outcome=args.outcome,
         evaluation_share=args.evaluation_share,
+        split_at=args.split_date,
+        allow_negative=args.allow_negative,
     )
-    result = calibrate(args.warehouse_url, args.config, args.out, settings)
-    ev = result.evaluation
+    result = calibrate(
+        args.warehouse_url, args.config, args.out, settings, getattr(args, "mappings", None)
+    )
+    ev, s = result.evaluation, result.settings
+    for note in ev["notes"]:
+        print(f"note: {note}")
+    print(
+        f"cut-off {s.feature_days} days after capture, horizon {s.horizon_days} days, "
+        f"split {ev['split_at'][:10]}"
+    )
     print(f"wrote {result.out}/icp.yml, scoring.yml, calibration.md, calibration.json")
     print(
         f"training {ev['training_leads']:,} leads ({ev['training_outcomes']:,} outcomes), "
@@ -427,6 +437,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         args.base_config,
         args.lock_timeout,
         match_volume=args.match_mql_volume,
+        since=args.since,
+        horizon_days=args.horizon_days,
     )
     print(format_result(result))
     return 0
@@ -749,14 +761,26 @@ def build_parser() -> argparse.ArgumentParser:
     cal.set_defaults(lock="exclusive", check=("config",))  # it opens the file read-write
     cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
     cal.add_argument(
-        "--feature-days", type=int, default=7, help="cut-off: days after capture (default 7)"
-    )
+        "--feature-days", type=int, default=None,
+        help="cut-off: days after capture (default 7, shorter when the data spans little time)",
+    )  # fmt: skip
     cal.add_argument(
-        "--horizon-days", type=int, default=60, help="outcome within days of capture (default 60)"
-    )
+        "--horizon-days", type=int, default=None,
+        help="outcome within days of the cut-off (default 60, shorter on a short data span)",
+    )  # fmt: skip
     cal.add_argument(
-        "--outcome", choices=("sql", "won"), default="sql",
-        help="sql: a qualifying opportunity (amount and close date); won: a won one (default sql)",
+        "--outcome", choices=("auto", "outcome", "sql", "won"), default="auto",
+        help="outcome: won or converted (outcomes exports, closed opportunities); sql: a "
+        "qualifying opportunity; won: a won opportunity; auto (default): outcome when an "
+        "outcomes export is loaded, else sql",
+    )  # fmt: skip
+    cal.add_argument(
+        "--split-date", help="ISO date: leads captured before train, after evaluate "
+        "(default: the newest --evaluation-share of leads evaluate)",
+    )  # fmt: skip
+    cal.add_argument(
+        "--allow-negative", action="store_true",
+        help="let a rule's points change sign (default: the sign in use is kept)",
     )  # fmt: skip
     cal.add_argument(
         "--evaluation-share",
@@ -790,6 +814,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="use the candidate MQL threshold that gives as many MQLs as the configuration in "
         "use (compares precision at equal volume; the threshold used is printed)",
     )
+    bt.add_argument(
+        "--since", help="held-out period for the outcome metrics: leads captured from this ISO "
+        "date (default: the candidate's calibration split date, else every lead)",
+    )  # fmt: skip
+    bt.add_argument(
+        "--horizon-days", type=int, default=60,
+        help="an MQL counts as won when its win or conversion came within these days (60)",
+    )  # fmt: skip
     bt.add_argument("--quiet", action="store_true", help="no dbt log")
     bt.set_defaults(func=cmd_backtest)
     for command in sub.choices.values():

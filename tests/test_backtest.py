@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.backtest import backtest, candidate_folder
+from flows.backtest import backtest, candidate_folder, format_result
 from flows.lock import WarehouseBusy
 from flows.settings import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, ConfigurationError
 from tests.conftest import duckdb_url, query
@@ -102,6 +102,13 @@ def test_replay_with_the_configuration_in_use_reproduces_marts(warehouse_copy):
     for row in result.metrics:
         assert row["candidate_value"] == pytest.approx(row["current_value"]), row["metric"]
     assert result.metric("mqls")["current_value"] > 0
+    # judged by outcomes too (the sample's closed opportunities are its outcomes)
+    precision = result.metric("outcome_precision")["current_value"]
+    base = result.metric("outcome_base_rate")["current_value"]
+    assert 0 < base < precision <= 1
+    assert result.metric("outcome_lift")["current_value"] == pytest.approx(precision / base)
+    assert 0 < result.metric("outcome_recall")["current_value"] <= 1
+    assert "judged by outcomes: every lead" in format_result(result)
     # marts byte for byte as before; the publish step's manifest is not replaced
     assert marts_checksums(warehouse_copy) == before
     assert not any(s.startswith("backtest") for s in manifest_schemas())
@@ -146,6 +153,16 @@ def test_a_higher_threshold_lists_tier_changes_and_leaves_marts(warehouse_copy, 
     )
     assert monthly[0] == (mqls["current_value"], mqls["candidate_value"])
     assert marts_checksums(warehouse_copy) == before
+    # by outcome, on a held-out period: fewer MQLs, each side judged on the same leads
+    held_out = backtest(candidate, duckdb_url(warehouse_copy), since="2026-06-01")
+    leads = held_out.metric("outcome_leads")
+    assert 0 < leads["current_value"] == leads["candidate_value"]
+    assert leads["current_value"] < result.metric("outcome_leads")["current_value"]
+    assert (
+        held_out.metric("outcome_mqls")["candidate_value"]
+        < held_out.metric("outcome_mqls")["current_value"]
+    )
+    assert "leads captured from 2026-06-01" in format_result(held_out)
 
     # the funnel report shows the comparison
     page = render_report(duckdb_url(warehouse_copy), tmp_path / "funnel.html").read_text(

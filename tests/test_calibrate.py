@@ -15,6 +15,7 @@ import yaml
 from flows.calibrate import (
     CalibrationSettings,
     calibrate,
+    fit_model,
     label,
     render_icp,
     render_scoring,
@@ -81,6 +82,63 @@ def test_suggested_files_load_and_keep_rules_and_exclusions(tmp_path):
     assert pricing.cap == pricing.points * 3
     # the value in use is written beside each learned value
     assert "# in use: 40" in (tmp_path / "scoring.yml").read_text(encoding="utf-8")
+
+
+def test_a_short_data_span_gets_a_workable_horizon_and_says_so():
+    long, notes = CalibrationSettings().for_span(400, has_outcomes=False)
+    assert (long.feature_days, long.horizon_days, long.outcome) == (7, 60, "sql")
+    assert not [n for n in notes if "span" in n]
+    # every lead captured within 60 days: the default horizon would leave nothing to train on
+    short, notes = CalibrationSettings().for_span(60, has_outcomes=True)
+    assert short.horizon_days == 15 and short.feature_days == 1 and short.outcome == "outcome"
+    assert short.step_days * (short.snapshots - 1) + short.feature_days <= 30
+    assert any("span 60 days" in n for n in notes)
+    # what the user sets is kept
+    given, _ = CalibrationSettings(feature_days=2, horizon_days=9).for_span(60, True)
+    assert (given.feature_days, given.horizon_days) == (2, 9)
+    with pytest.raises(ConfigurationError, match="split date"):
+        CalibrationSettings(split_at="last tuesday")
+
+
+def test_engagement_points_keep_the_sign_in_use_unless_negatives_are_allowed():
+    """A form submission that goes with fewer outcomes (people who fill forms to download
+    and leave) gets 0 points, not negative ones; the unconstrained fit is kept to report."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    demo = rng.integers(0, 2, n).astype(float)
+    form = rng.integers(0, 3, n).astype(float)
+    logit = -1.5 + 1.8 * demo - 0.6 * form
+    y = pd.Series((rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int))
+    x = pd.DataFrame({"rule=demo request": demo, "rule=form submission": form})
+    _, used, coef, free = fit_model(x, y, CalibrationSettings(), SCORING)
+    assert free["rule=form submission"] < -0.2  # what the data says
+    assert coef["rule=form submission"] == 0 and used == ["rule=demo request"]
+    assert coef["rule=demo request"] > 1.0
+    _, used, coef, _ = fit_model(x, y, CalibrationSettings(allow_negative=True), SCORING)
+    assert coef["rule=form submission"] < -0.2 and len(used) == 2
+    # a rule that takes points away in use (unsubscribe) is never given positive ones
+    unsub = rng.integers(0, 2, n).astype(float)
+    y2 = pd.Series((rng.random(n) < 1 / (1 + np.exp(-(-1 + 0.8 * unsub)))).astype(int))
+    _, _, coef, free = fit_model(
+        pd.DataFrame({"rule=unsubscribe": unsub}), y2, CalibrationSettings(), SCORING
+    )
+    assert free["rule=unsubscribe"] > 0 and coef["rule=unsubscribe"] == 0
+
+
+def test_an_icp_without_revenue_bands_round_trips(tmp_path):
+    """A valid ICP with no revenue bands gives a suggestion its own validation accepts."""
+    data = ICP.model_dump()
+    data["company_size"]["annual_revenue_usd"] = []
+    icp = type(ICP).model_validate(data)
+    industries = ["software"]
+    coef = {k: v for k, v in _coefficients(industries).items() if not k.startswith("revenue=")}
+    points, _ = to_points(coef, icp, industries)
+    text = render_icp(suggested_icp(icp, points, industries, {}), icp, "# test")
+    assert "annual_revenue_usd: []" in text
+    (tmp_path / "icp.yml").write_text(text, encoding="utf-8")
+    assert load_icp(tmp_path).company_size.annual_revenue_usd == []
 
 
 def test_labels_only_count_outcomes_at_or_after_the_cutoff():
