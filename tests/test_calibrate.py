@@ -315,3 +315,64 @@ def test_calibration_beats_the_configuration_in_use_on_data_with_a_known_answer(
     finally:
         con.close()
     assert propensity["candidate"] > propensity["current"] + 0.02, propensity
+
+
+SHIPPED_CONFIGS = [
+    (DEFAULT_CONFIG_DIR, None),
+    *(
+        (folder / "config", folder / "mappings")
+        for folder in sorted((DEFAULT_CONFIG_DIR.parent / "examples").iterdir())
+        if (folder / "config" / "icp.yml").is_file()
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "mappings"), SHIPPED_CONFIGS, ids=[str(c[0].parent.name) for c in SHIPPED_CONFIGS]
+)
+def test_a_suggestion_round_trips_for_every_shipped_configuration(config, mappings, tmp_path):
+    """Whatever the fit says, the suggested files of every shipped configuration (the
+    sample's and each example business's) load again with the same validation."""
+    import numpy as np
+
+    from flows.calibrate import mapping_attributes
+    from flows.calibration_criteria import Criteria, level_points, propose_bands
+
+    attributes = mapping_attributes(mappings)
+    icp, scoring = load_icp(config, attributes), load_scoring(config, attributes)
+    criteria = Criteria(icp, scoring, attributes)
+    rng = np.random.default_rng(3)
+    for rule in [*criteria.criteria, *criteria.attribute_rules]:  # numbers without bands
+        if criteria.kinds[rule["field"]] == "number" and not rule.get("bands"):
+            if not rule.get("values"):
+                rule["bands"] = propose_bands(pd.Series(rng.integers(0, 3000, 200)))
+    industries = [k.strip().lower() for k in icp.industries]
+    names = ["territory"] if icp.territory is not None else []
+    names += [f"industry={k}" for k in industries]
+    names += [f"employees={i}" for i in range(len(icp.company_size.employees))]
+    names += [f"revenue={i}" for i in range(len(icp.company_size.annual_revenue_usd))]
+    names += [f"persona={p.name}" for p in icp.personas]
+    names += [f"rule={r.name}" for r in scoring.rules]
+    for prefix, rules in (
+        ("criterion", criteria.criteria),
+        ("attribute_rule", criteria.attribute_rules),
+    ):
+        names += [f"{prefix}:{r['name']}|{lvl}" for r in rules for lvl in level_points(r)]
+    coefficients = dict(zip(names, rng.normal(0, 1, len(names)).tolist(), strict=True))
+    points, _ = to_points(coefficients, icp, industries)
+    new_icp = suggested_icp(icp, points, industries, {}, criteria)
+    new_scoring = suggested_scoring(scoring, points, criteria)
+    (tmp_path / "icp.yml").write_text(render_icp(new_icp, icp, "# test"), encoding="utf-8")
+    (tmp_path / "scoring.yml").write_text(
+        render_scoring(new_scoring, scoring, "# test"), encoding="utf-8"
+    )
+    loaded_icp = load_icp(tmp_path, attributes)
+    loaded_scoring = load_scoring(tmp_path, attributes)
+    assert [c.name for c in loaded_icp.criteria] == [c.name for c in icp.criteria]
+    assert [r.name for r in loaded_scoring.attribute_rules] == [
+        r.name for r in scoring.attribute_rules
+    ]
+    assert loaded_scoring.event_types == scoring.event_types
+    assert loaded_icp.exclusions == icp.exclusions
+    for rule in loaded_scoring.attribute_rules:  # engagement points stay non-negative
+        assert min([rule.default, rule.missing, *rule.values.values()]) >= 0
