@@ -38,6 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from flows.calibrate import mapping_attributes
 from flows.config import dbt_variables, load_icp, load_scoring
 from flows.dbt import run_dbt
 from flows.lock import warehouse_lock
@@ -49,6 +50,7 @@ REPLAY_SCHEMA = f"{SCHEMA_PREFIX}_audit"
 RESULT_SCHEMA = "backtest"
 CURRENT_SCHEMA = "marts"
 CONFIG_FILES = ("icp.yml", "scoring.yml", "qualification.yml", "funnel.yml")
+OPTIONAL_FILES = ("handoff.yml",)
 
 
 @dataclass
@@ -84,6 +86,9 @@ def candidate_folder(candidate: Path, base: Path, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     for name in CONFIG_FILES:
         shutil.copyfile(base / name, into / name)
+    for name in OPTIONAL_FILES:  # as in use: the candidate does not replace them
+        if (base / name).is_file():
+            shutil.copyfile(base / name, into / name)
     if candidate.is_dir():
         found = [name for name in CONFIG_FILES if (candidate / name).is_file()]
         if not found:
@@ -471,6 +476,7 @@ def compare(
     thresholds: dict[str, tuple[int, int]],
     since: str | None = None,
     horizon_days: int = 60,
+    mappings: str | Path | None = None,
 ) -> BacktestResult:
     """Compare the replay (``backtest_audit``) with ``marts``; write the ``backtest`` tables.
 
@@ -542,6 +548,7 @@ def backtest(
     match_volume: bool = False,
     since: str | None = None,
     horizon_days: int = 60,
+    mappings: str | Path | None = None,
 ) -> BacktestResult:
     """Replay the tiering with ``candidate`` and compare it with the published ``marts``.
 
@@ -571,7 +578,8 @@ def backtest(
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="leadflow-backtest-") as scratch:
         folder = candidate_folder(Path(candidate), base, Path(scratch) / "config")
-        variables = dbt_variables(folder)
+        attributes = mapping_attributes(mappings)
+        variables = dbt_variables(folder, attributes)
         with warehouse_lock(warehouse, timeout=lock_timeout):
             started = time.perf_counter()
             replay(warehouse, variables, Path(scratch) / "target")
@@ -591,8 +599,11 @@ def backtest(
                 timings["match_volume"] = time.perf_counter() - started
             started = time.perf_counter()
             thresholds = {
-                "fit_threshold": (load_icp(base).fit_threshold, variables["icp"]["fit_threshold"]),
-                "mql_threshold": (load_scoring(base).mql_threshold, threshold),
+                "fit_threshold": (
+                    load_icp(base, attributes).fit_threshold,
+                    variables["icp"]["fit_threshold"],
+                ),
+                "mql_threshold": (load_scoring(base, attributes).mql_threshold, threshold),
             }
             result = compare(
                 engine, str(Path(candidate).resolve()), thresholds, since, horizon_days

@@ -439,6 +439,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         match_volume=args.match_mql_volume,
         since=args.since,
         horizon_days=args.horizon_days,
+        mappings=args.mappings,
     )
     print(format_result(result))
     return 0
@@ -757,7 +758,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a logistic regression on leads whose outcome is known (older cohorts), "
         "check it on newer ones, and write icp.yml, scoring.yml and a report to --out.",
     )
-    _add_warehouse_options(cal, config="configuration in use", lock=True)
+    _add_warehouse_options(cal, config="configuration in use", lock=True, mappings=True)
     cal.set_defaults(lock="exclusive", check=("config",))  # it opens the file read-write
     cal.add_argument("--out", help="folder to write (default: <config>/suggested)")
     cal.add_argument(
@@ -806,7 +807,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument(
         "--base-config", help="configuration in use (default: $LEADFLOW_CONFIG_DIR, else config/)"
     )
-    _add_warehouse_options(bt, config=None, lock=True)
+    _add_warehouse_options(bt, config=None, lock=True, mappings=True)
     bt.set_defaults(lock="exclusive", check=("base_config",))
     bt.add_argument(
         "--match-mql-volume",
@@ -893,16 +894,18 @@ def _check_inputs(args: argparse.Namespace) -> None:
     """Validate the configuration and mapping files a command reads, before Prefect, dbt or
     GX are imported: a mistake is reported within a second, naming file, line and key."""
     from flows.config import dbt_variables, load_access
-    from flows.mapping import load_profiles
+    from flows.mapping import attribute_types, load_profiles
     from flows.settings import MAPPINGS_DIR, config_dir
 
+    # the mapping profiles first: the configuration may use the attributes they define
+    mappings = getattr(args, "mappings", None)
+    profiles = load_profiles(Path(mappings) if mappings else MAPPINGS_DIR)
+    attributes = attribute_types(profiles)
     for option in getattr(args, "check", ()):
         value = getattr(args, option, None)
-        if option == "mappings":
-            load_profiles(Path(value) if value else MAPPINGS_DIR)
-        else:
+        if option != "mappings":
             folder = config_dir(value)
-            dbt_variables(folder)
+            dbt_variables(folder, attributes)
             load_access(folder)
 
 
