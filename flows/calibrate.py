@@ -890,7 +890,7 @@ def calibrate(
         evaluation=evaluation,
         out=target,
     )
-    write_outputs(result, icp, scoring, target)
+    write_outputs(result, icp, scoring, target, attributes)
     return result
 
 
@@ -993,6 +993,10 @@ def _rules_lines(key: str, new: list[dict[str, Any]], old: list[Any]) -> list[st
             comment += " (bands proposed from the quartiles)"
         shown = {k: v for k, v in rule.items() if v not in (None, [], {}) or k in ("default",)}
         shown.pop("proposed_bands", None)
+        if shown.get("keywords"):  # a keyword rule's unset name is left out
+            shown["keywords"] = [
+                {k: v for k, v in g.items() if v is not None} for g in shown["keywords"]
+            ]
         lines.append(f"  - {_flow(shown)}{comment}")
     return lines
 
@@ -1248,7 +1252,13 @@ def render_report(result: Calibration) -> str:
     return "\n".join(parts)
 
 
-def write_outputs(result: Calibration, icp: IcpConfig, scoring: ScoringConfig, out: Path) -> None:
+def write_outputs(
+    result: Calibration,
+    icp: IcpConfig,
+    scoring: ScoringConfig,
+    out: Path,
+    attributes: dict[str, str] | None = None,
+) -> None:
     """Write the suggested files and the report into ``out`` and check they load."""
     out.mkdir(parents=True, exist_ok=True)
     # the report first: it is written whether or not the suggestion is better, or valid
@@ -1270,4 +1280,5 @@ def write_outputs(result: Calibration, icp: IcpConfig, scoring: ScoringConfig, o
     (out / "calibration.json").write_text(
         json.dumps(payload, indent=2, default=str), encoding="utf-8"
     )
-    load_icp(out), load_scoring(out)  # what was written is a valid configuration
+    # what was written is a valid configuration
+    load_icp(out, attributes or None), load_scoring(out, attributes or None)
