@@ -30,6 +30,12 @@ def _print_summary(summary: object) -> None:
     totals = summary.totals()
     print()
     print(f"batch {summary.batch_id} on {summary.warehouse}")
+    if summary.nothing_new:
+        print(f"{summary.nothing_new}: nothing loaded, built or published")
+    elif summary.changed_inputs:
+        print("changed since the last published build: " + ", ".join(summary.changed_inputs))
+    if summary.demotion_warning:
+        print(f"WARNING: {summary.demotion_warning}")
     print(
         f"files: {totals.get('files_loaded', 0)} loaded, {totals.get('files_skipped', 0)} "
         f"already loaded, {totals.get('files_rejected', 0)} rejected, "
@@ -329,6 +335,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     for table, n in sorted(erasure.redacted.items()):
         print(f"  redacted {n:>7,}  {table}")
     print(f"rebuilt and published {len(result.published)} tables; later loads drop this person")
+    for path in result.purged:
+        print(f"  purged  {path}")
+    print(result.compacted)
     return 0
 
 

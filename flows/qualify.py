@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import gate as gates
-from flows import progress
+from flows import noop, progress
 from flows.config import (
     AccessConfig,
     dbt_variables,
@@ -68,6 +68,12 @@ class RunSummary:
     tiers_before: dict[str, int] = field(default_factory=dict)
     reprocessed: list[str] = field(default_factory=list)
     data_docs: str | None = None
+    # set when the run had nothing to do: "nothing new since batch X published at T"
+    nothing_new: str | None = None
+    # configuration, mapping, dbt or GX files changed since the last published build
+    changed_inputs: list[str] = field(default_factory=list)
+    # when only those changed: "this change demotes N SQL lead(s) ..." (None if none)
+    demotion_warning: str | None = None
 
     def tier_changes(self) -> dict[str, int]:
         """Leads per tier gained (+) or lost (-) by this run, in the published marts."""
@@ -309,6 +315,13 @@ def qualify(
     3. gate: validate each tier table with its GX suite (results in ``ops.gate_results``);
     4. publish: copy the tier tables to ``marts`` in one transaction, only if every gate passed.
 
+    Nothing to do: before step 1, when every landing file is in the ledger, the raw tables
+    are as the last published build had them and the configuration, mappings and models are
+    the files it was built with (:mod:`flows.noop`), the run says so and stops. When only
+    those files changed, the summary names them and, before publishing, warns if the build
+    moves SQL leads or leads with open opportunities down. ``full_refresh`` and backfills
+    always build.
+
     Backfill: with ``backfill_since`` / ``backfill_until`` (ISO dates, the end excluded), the
     loaded files holding a record dated in the window and still in the landing folder are
     forgotten (raw rows, quarantine, ledger) and loaded again, and every model is rebuilt.
@@ -358,6 +371,14 @@ def _qualify_locked(
     fs, root = open_landing(landing)
     planned, unmapped = plan_files(fs, root, profiles)
     summary.tiers_before = tier_counts(engine)
+    inputs = noop.build_inputs(folder, Path(mappings) if mappings else MAPPINGS_DIR)
+    decision = None
+    if not full_refresh and window is None:
+        decision = noop.decide(engine, fs, root, planned, inputs)
+        summary.changed_inputs = decision.changed
+        if not decision.build:
+            return _nothing_to_do(summary, decision, unmapped, engine, started)
+        logger.info("batch %s: building: %s", summary.batch_id, decision.reason)
     if window is not None:
         present = {relative for relative, _ in planned}
         dated = files_dated_between(engine, *window)
@@ -416,9 +437,15 @@ def _qualify_locked(
         publish_run_artifact(summary, published=False)
         raise gates.GateFailed(outcomes)
 
+    if decision is not None and decision.inputs_only:
+        summary.demotion_warning = noop.demotions(engine).warning()
+        if summary.demotion_warning:
+            logger.warning("batch %s: %s", summary.batch_id, summary.demotion_warning)
+
     started = time.perf_counter()
     progress.step("publish", unit="tables")
     summary.published = publish_marts(warehouse, access)
+    noop.record_published(engine, summary.batch_id, inputs)
     progress.advance(len(summary.published), rows=sum(summary.published.values()))
     progress.finish()
     summary.timings["publish"] = time.perf_counter() - started
@@ -427,6 +454,24 @@ def _qualify_locked(
     logger.info(
         "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers
     )
+    return summary
+
+
+def _nothing_to_do(
+    summary: RunSummary,
+    decision: noop.Decision,
+    unmapped: list[FileResult],
+    engine: Any,
+    started: float,
+) -> RunSummary:
+    """The summary of a run that had nothing to do: files as the ledger has them, the
+    published tiers; nothing is loaded, built or published."""
+    summary.nothing_new = decision.message()
+    summary.files = [r.as_dict() for r in [*decision.files, *unmapped]]
+    summary.tiers = dict(summary.tiers_before)
+    summary.timings["check"] = time.perf_counter() - started
+    progress.finish()
+    get_run_logger().info("batch %s: %s", summary.batch_id, summary.nothing_new)
     return summary
 
 
