@@ -50,6 +50,8 @@ def _env(prefect_home: Path, api_url: str | None) -> dict[str, str]:
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DO_NOT_TRACK="1",
     )
+    # a loaded machine may take longer than Prefect's default 20 s to start the server
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env

@@ -386,6 +386,11 @@ def compact_duckdb(path: Path) -> tuple[int, int]:
         target.unlink(missing_ok=True)
         raise
     con.close()
+    try:  # a connection this process still holds would keep writing to the old file
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.ConnectionException as exc:
+        target.unlink(missing_ok=True)
+        raise RuntimeError(f"compacting {path}: the file is still open in this process") from exc
     if counts[source] != counts["compacted"]:
         target.unlink(missing_ok=True)
         raise RuntimeError(f"compacting {path}: the copy's tables or row counts differ")
@@ -404,8 +409,15 @@ def _sql_text(value: str) -> str:
 
 
 def vacuum_postgres(engine: sa.Engine, tables: list[str]) -> list[str]:
-    """``VACUUM FULL`` each ``schema.table`` still there (rewritten without dead rows);
-    the tables vacuumed. Tables dropped and rebuilt since the erasure need none."""
+    """Rewrite the storage of ``tables`` (``schema.table``) without the erased rows; what was
+    rewritten.
+
+    Each table still there gets ``VACUUM (FULL, ANALYZE)``: a new file without dead rows, and
+    new statistics (``pg_statistic`` keeps sample values of each column, the address among
+    them possibly). Then, for a superuser, ``VACUUM FULL pg_catalog.pg_statistic`` drops the
+    old statistics' dead rows, of these tables and of those dbt and publish dropped. Tables
+    dropped and rebuilt since the erasure are new files already.
+    """
     done = []
     inspector = sa.inspect(engine)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -413,6 +425,12 @@ def vacuum_postgres(engine: sa.Engine, tables: list[str]) -> list[str]:
             schema, table = name.split(".", 1)
             if not inspector.has_table(table, schema=schema):
                 continue
-            conn.execute(sa.text(f"vacuum full {_q(schema)}.{_q(table)}"))
+            conn.execute(sa.text(f"vacuum (full, analyze) {_q(schema)}.{_q(table)}"))
             done.append(name)
+        superuser = conn.execute(
+            sa.text("select rolsuper from pg_roles where rolname = current_user")
+        ).scalar()
+        if superuser:
+            conn.execute(sa.text("vacuum full pg_catalog.pg_statistic"))
+            done.append("pg_catalog.pg_statistic")
     return done

@@ -377,7 +377,7 @@ def _qualify_locked(
         decision = noop.decide(engine, fs, root, planned, inputs)
         summary.changed_inputs = decision.changed
         if not decision.build:
-            return _nothing_to_do(summary, decision, unmapped, engine, started)
+            return _nothing_to_do(summary, decision, unmapped, started)
         logger.info("batch %s: building: %s", summary.batch_id, decision.reason)
     if window is not None:
         present = {relative for relative, _ in planned}
@@ -461,7 +461,6 @@ def _nothing_to_do(
     summary: RunSummary,
     decision: noop.Decision,
     unmapped: list[FileResult],
-    engine: Any,
     started: float,
 ) -> RunSummary:
     """The summary of a run that had nothing to do: files as the ledger has them, the

@@ -16,22 +16,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 
-from flows.privacy import identifier_hash, person_traces, purge_traces
-from flows.settings import PROJECT_ROOT, SAMPLE_SOURCES_DIR
-from tests.conftest import duckdb_url
+from flows.privacy import compact_duckdb, identifier_hash, person_traces, purge_traces
+from flows.settings import PROJECT_ROOT
+from tests.conftest import SAMPLE_SUBSET, copy_sample, duckdb_url
 
-SUBSET = [
-    "firmographics/companies.parquet",
-    *(f"forms/web_form_submissions_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"email/email_engagement_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"web/site_activity_2026-0{m}.jsonl" for m in (1, 2, 3)),
-    *(f"crm/lead_decisions_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"crm/discovery_answers_2026-0{m}.csv" for m in (1, 2, 3)),
-    "salesforce/Opportunity_2026-03-31.csv",
-]
 # What a project folder is made of; what leadflow and its tools write there comes later.
 PROJECT_PARTS = ("flows", "dbt_project", "expectations", "config", "sources/mappings")
 OUTPUTS = ("target", "logs", "uncommitted", "__pycache__", "dbt_packages", ".user.yml")
@@ -54,6 +46,40 @@ def test_purge_drops_log_lines_and_deletes_other_files_holding_a_trace(tmp_path)
     assert sorted(p.name for p in docs.iterdir()) == ["other.html"]
 
 
+def test_compacting_a_duckdb_file_drops_deleted_bytes_and_keeps_everything_else(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema raw; create schema marts")
+    con.execute("create table raw.t (id integer primary key, email varchar not null)")
+    con.execute("comment on table raw.t is 'kept'")
+    con.execute("insert into raw.t values (1, 'gone@example.com'), (2, 'kept@example.com')")
+    con.execute("create view marts.v as select id from raw.t")
+    con.execute("checkpoint")
+    con.execute("delete from raw.t where id = 1")
+    con.execute("checkpoint")
+    con.close()
+    assert b"gone@example.com" in path.read_bytes()  # deleted, still in the file
+    holder = duckdb.connect(str(path))
+    with pytest.raises(RuntimeError, match="still open in this process"):
+        compact_duckdb(path)
+    holder.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["w.duckdb"]
+    before, after = compact_duckdb(path)
+    assert after > 0 and before > 0
+    assert b"gone@example.com" not in path.read_bytes()
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("select * from raw.t").fetchall() == [(2, "kept@example.com")]
+        assert con.execute("select * from marts.v").fetchall() == [(2,)]
+        assert con.execute("select comment from duckdb_tables()").fetchall() == [("kept",)]
+        assert con.execute(
+            "select constraint_type from duckdb_constraints() where table_name = 't' order by 1"
+        ).fetchall() == [("NOT NULL",), ("NOT NULL",), ("PRIMARY KEY",)]
+    finally:
+        con.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["w.duckdb"]
+
+
 def _project_copy(target: Path) -> Path:
     """The project's own files, without anything a run wrote."""
     for part in PROJECT_PARTS:
@@ -62,11 +88,25 @@ def _project_copy(target: Path) -> Path:
     return target
 
 
+def _prefect_database() -> list[Path]:
+    """The files of the Prefect API database the runs report to (the test harness's)."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().server.database.connection_url
+    url = url.get_secret_value() if hasattr(url, "get_secret_value") else str(url)
+    database = Path(url.split(":///", 1)[1])
+    return [p for p in database.parent.glob(database.name + "*") if p.is_file()]
+
+
 def _leadflow(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """``leadflow ARGS`` as a new process running the project copy's code, from its folder,
+    reporting to the test harness's Prefect API."""
+    from prefect.settings import get_current_settings
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADFLOW_", "PREFECT_"))}
     env.update(
         PYTHONPATH=str(project),
-        PREFECT_HOME=str(project / ".prefect-home"),
+        PREFECT_API_URL=str(get_current_settings().api.url),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DO_NOT_TRACK="1",
@@ -117,10 +157,7 @@ def _run_report_and_forget(
     """Run on a landing folder and write the funnel report, from a private copy of the
     project; check the grep finds the person there and in the warehouse's bytes; then
     ``forget`` the person as a user types the address. (project, address, traces)"""
-    landing = tmp_path / "landing"
-    for relative in SUBSET:
-        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SAMPLE_SOURCES_DIR / relative, landing / relative)
+    landing = copy_sample(SAMPLE_SUBSET, tmp_path / "landing")
     project = _project_copy(tmp_path / "project")
     _leadflow(project, "run", "--sources", str(landing), "--warehouse-url", url, "--quiet")
     person = _person(url)
@@ -139,11 +176,16 @@ def _run_report_and_forget(
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_forget_leaves_no_copy_in_the_project_folder_nor_in_the_duckdb_file(tmp_path):
+def test_forget_leaves_no_copy_in_the_project_folder_nor_in_the_duckdb_file(
+    tmp_path, prefect_harness
+):
     warehouse = tmp_path / "wh.duckdb"
     url = duckdb_url(warehouse)
     project, person, traces = _run_report_and_forget(tmp_path, url, warehouse.read_bytes)
     assert _files_holding(project, traces) == {}
+    prefect_files = _prefect_database()  # the runs' parameters, logs and artifacts
+    assert prefect_files
+    assert [p.name for p in prefect_files if _hits(p.read_bytes(), traces)] == []
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("wh.duckdb")) == [
         "wh.duckdb",
         "wh.duckdb.lock",
@@ -166,16 +208,14 @@ def test_forget_leaves_no_copy_in_the_project_folder_nor_in_the_duckdb_file(tmp_
 
 
 def _relation_bytes(conn: sa.Connection) -> dict[str, bytes]:
-    """The bytes of every table, TOAST table and index file of the database's own schemas
-    (superuser: ``pg_read_binary_file``), after a checkpoint wrote every page to them."""
+    """The bytes of every table, TOAST table and index file of the database, the system
+    catalogs included (``pg_statistic`` keeps sample values of columns), read as superuser
+    with ``pg_read_binary_file`` after a checkpoint wrote every page to them."""
     conn.execute(sa.text("checkpoint"))
     rows = conn.execute(
         sa.text(
             "select c.oid::regclass::text, pg_relation_filepath(c.oid) from pg_class c "
-            "join pg_namespace n on n.oid = c.relnamespace "
-            "where c.relkind in ('r', 't', 'i', 'm') and pg_relation_filepath(c.oid) is not null "
-            "and (n.nspname not in ('pg_catalog', 'information_schema') "
-            "or c.relname like 'pg_toast_%' and c.relfilenode >= 16384)"
+            "where c.relkind in ('r', 't', 'i', 'm') and pg_relation_filepath(c.oid) is not null"
         )
     ).all()
     out = {}
@@ -190,7 +230,9 @@ def _relation_bytes(conn: sa.Connection) -> dict[str, bytes]:
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_forget_on_postgres_vacuums_so_no_table_file_holds_the_address(tmp_path, postgres_url):
+def test_forget_on_postgres_vacuums_so_no_table_file_holds_the_address(
+    tmp_path, postgres_url, prefect_harness
+):
     engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
 
     def table_files() -> bytes:

@@ -31,25 +31,9 @@ from flows.settings import (
     Warehouse,
 )
 from flows.warehouse import ensure_raw_schema, make_engine
-from tests.conftest import duckdb_url, query
+from tests.conftest import SAMPLE_SUBSET, copy_sample, duckdb_url, query
 
 FORMS = "forms/web_form_submissions_2026-01.csv"
-SUBSET = [
-    "firmographics/companies.parquet",
-    *(f"forms/web_form_submissions_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"email/email_engagement_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"web/site_activity_2026-0{m}.jsonl" for m in (1, 2, 3)),
-    *(f"crm/lead_decisions_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"crm/discovery_answers_2026-0{m}.csv" for m in (1, 2, 3)),
-    "salesforce/Opportunity_2026-03-31.csv",
-]
-
-
-def _copy(relatives: list[str], landing: Path) -> Path:
-    for relative in relatives:
-        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SAMPLE_SOURCES_DIR / relative, landing / relative)
-    return landing
 
 
 def _config_copy(tmp_path: Path) -> Path:
@@ -104,7 +88,7 @@ def _hashed(engine) -> dict[str, object]:
 
 
 def test_the_decision_follows_the_ledger_the_inputs_and_the_landing_bytes(tmp_path):
-    landing = _copy([FORMS, "email/email_engagement_2026-01.csv"], tmp_path / "landing")
+    landing = copy_sample([FORMS, "email/email_engagement_2026-01.csv"], tmp_path / "landing")
     warehouse = Warehouse.from_env(duckdb_url(tmp_path / "wh.duckdb"))
     engine = make_engine(warehouse)
     ensure_raw_schema(engine)
@@ -150,7 +134,7 @@ def test_the_decision_follows_the_ledger_the_inputs_and_the_landing_bytes(tmp_pa
 
     # the ledger moved on since the publish (a load whose build was not published): build
     shutil.copy(SAMPLE_SOURCES_DIR / FORMS, landing / FORMS)
-    _copy(["email/email_engagement_2026-02.csv"], landing)
+    copy_sample(["email/email_engagement_2026-02.csv"], landing)
     _load_all(engine, warehouse, landing, new_batch_id())
     decision = _decide(engine, landing, inputs)
     assert decision.build and decision.reason.startswith("raw tables changed")
@@ -169,7 +153,7 @@ def _dbt_invocation() -> str:
 def test_a_run_with_nothing_new_builds_nothing_and_a_changed_input_builds(
     tmp_path, prefect_harness, capsys
 ):
-    landing = _copy(SUBSET, tmp_path / "landing")
+    landing = copy_sample(SAMPLE_SUBSET, tmp_path / "landing")
     config = _config_copy(tmp_path)
     path = tmp_path / "wh.duckdb"
     url = duckdb_url(path)
@@ -215,7 +199,7 @@ def test_a_run_with_nothing_new_builds_nothing_and_a_changed_input_builds(
 
     # ---- then nothing new again; a new landing file builds
     assert qualify(sources=str(landing), warehouse_url=url, config=str(config)).nothing_new
-    _copy(["forms/web_form_submissions_2026-04.csv"], landing)
+    copy_sample(["forms/web_form_submissions_2026-04.csv"], landing)
     grown = qualify(sources=str(landing), warehouse_url=url, config=str(config))
     assert grown.nothing_new is None and grown.published
     assert {f["status"] for f in grown.files if "2026-04" in f["source_file"]} == {"loaded"}
