@@ -1,14 +1,17 @@
 """Time a ``leadflow run`` with nothing to do, start-up included.
 
 Builds a fresh DuckDB warehouse from a landing folder once (``leadflow run``), then times
-``leadflow run --json`` again ``--runs`` times as a user or a scheduler starts it: a new
-process each time, wall clock from start to exit. Each timed run must report "nothing new"
-(``nothing_new`` in the JSON summary) and leave ``ops.published_builds`` as it was: a run
-that built is reported as an error of the measurement.
+a run with nothing new ``--runs`` times each way a run starts, a new process each time,
+wall clock from start to exit, with the CPU time of the process (a loaded machine inflates
+the wall clock, not the CPU time):
 
-Two ways of starting are measured: with Prefect's temporary server (no ``PREFECT_API_URL``:
-each run starts and stops one, as ``leadflow run`` does on a laptop), and against a Prefect
-server already running (``prefect server start``, as a deployment on a schedule runs). The
+- ``leadflow run --json`` with no Prefect server configured: the command checks before it
+  starts Prefect's temporary server, and starts none when nothing is new;
+- the ``qualify`` flow called as a deployment's worker calls it, on a Prefect server
+  already running (``prefect server start``): the check runs inside the flow.
+
+Each timed run must report "nothing new" (``nothing_new`` in the summary) and leave
+``ops.published_builds`` as it was: a run that built is an error of the measurement. The
 target, under 10 s on the sample, is reported, not enforced: this is a measurement, not a
 test. Results go to ``bench/results/noop_run.json``.
 
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -40,6 +44,12 @@ RESULTS_DIR = BENCH_DIR / "results"
 SAMPLE = PROJECT_ROOT / "sources" / "sample"
 TARGET_SECONDS = 10.0
 LEADFLOW = [sys.executable, "-m", "flows.cli"]
+FLOW_RUN = (
+    "import dataclasses, json, sys\n"
+    "from flows.qualify import qualify\n"
+    "summary = qualify(sources=sys.argv[1], warehouse_url=sys.argv[2])\n"
+    "print('SUMMARY ' + json.dumps(dataclasses.asdict(summary), default=str))\n"
+)
 
 
 def _env(prefect_home: Path, api_url: str | None) -> dict[str, str]:
@@ -67,13 +77,20 @@ def _published(warehouse: Path) -> list[tuple[Any, ...]]:
         con.close()
 
 
-def _timed_run(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def _timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float, dict[str, Any]]:
+    """Wall seconds, CPU seconds (user + system of the process and its children, which a
+    loaded machine does not inflate) and the JSON summary of one process."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([*LEADFLOW, *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise SystemExit(f"leadflow {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return seconds, json.loads(done.stdout)
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    used = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
+    marked = [line for line in done.stdout.splitlines() if line.startswith("SUMMARY ")]
+    summary = json.loads(marked[-1].removeprefix("SUMMARY ") if marked else done.stdout)
+    return seconds, used, summary
 
 
 def _free_port() -> int:
@@ -114,29 +131,35 @@ def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
 
 
 def measure(sources: Path, runs: int, workdir: Path) -> dict[str, Any]:
-    """Build once, then time ``runs`` no-op runs per way of starting Prefect."""
+    """Build once, then time ``runs`` no-op runs each way a run is started."""
     warehouse = workdir / "leadflow.duckdb"
-    common = ["run", "--sources", str(sources), "--warehouse-url", f"duckdb:///{warehouse}"]
-    env = _env(workdir / "prefect-home", None)
-    build_seconds, first = _timed_run([*common, "--json"], env)
+    url = f"duckdb:///{warehouse}"
+    cli = [*LEADFLOW, "run", "--sources", str(sources), "--warehouse-url", url, "--json"]
+    # the flow itself, as a deployment's worker calls it: the check runs inside the flow
+    flow = [sys.executable, "-c", FLOW_RUN, str(sources), url]
+    home = workdir / "prefect-home"
+    env = _env(home, None)
+    build_seconds, _, first = _timed_run(cli, env)
     published = _published(warehouse)
     modes: dict[str, Any] = {}
     server, api_url = _start_server(env)
     try:
-        for mode, mode_env in (
-            ("temporary Prefect server", env),
-            ("running Prefect server", _env(workdir / "prefect-home", api_url)),
+        for mode, command, mode_env in (
+            ("leadflow run (checked before Prefect starts)", cli, env),
+            ("qualify flow on a running Prefect server", flow, _env(home, api_url)),
         ):
-            times, checks = [], []
+            times, cpus, checks = [], [], []
             for _ in range(runs):
-                seconds, summary = _timed_run([*common, "--json"], mode_env)
+                seconds, cpu, summary = _timed_run(command, mode_env)
                 if not summary.get("nothing_new"):
                     raise SystemExit(f"a run built although nothing was new: {summary}")
                 times.append(seconds)
+                cpus.append(cpu)
                 checks.append(summary["timings"].get("check", 0.0))
             modes[mode] = {
                 "wall_seconds": [round(t, 2) for t in times],
                 "median_seconds": round(statistics.median(times), 2),
+                "cpu_seconds_median": round(statistics.median(cpus), 2),
                 "check_seconds_median": round(statistics.median(checks), 3),
                 "under_target": statistics.median(times) < TARGET_SECONDS,
             }
@@ -179,7 +202,8 @@ def main() -> int:
         verdict = "under" if m["under_target"] else "OVER"
         print(
             f"{mode}: median {m['median_seconds']} s wall ({verdict} the {TARGET_SECONDS:.0f} s "
-            f"target), the check itself {m['check_seconds_median']} s; runs {m['wall_seconds']}"
+            f"target), {m['cpu_seconds_median']} s CPU, the check itself "
+            f"{m['check_seconds_median']} s; runs {m['wall_seconds']}"
         )
     print(f"written to {out}")
     return 0

@@ -123,11 +123,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows import progress
     from flows.gate import GateFailed
     from flows.lock import WarehouseBusy
-    from flows.qualify import qualify
+    from flows.qualify import nothing_new, qualify
 
     try:
-        with progress.watching(listener) if listener else contextlib.nullcontext():
-            summary = qualify(
+        summary = None
+        if not args.full_refresh and getattr(args, "since", None) is None:
+            # nothing new: said without starting Prefect's temporary server
+            summary = nothing_new(args.sources, args.warehouse_url, args.config, args.mappings)
+        with progress.watching(listener) if listener and not summary else contextlib.nullcontext():
+            summary = summary or qualify(
                 sources=args.sources,
                 warehouse_url=args.warehouse_url,
                 config=args.config,

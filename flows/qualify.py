@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -35,7 +37,7 @@ from flows.ingest import (
     open_landing,
     plan_files,
 )
-from flows.lock import warehouse_lock
+from flows.lock import WarehouseBusy, warehouse_lock
 from flows.mapping import MappingProfile, load_profiles
 from flows.notify import failure_payload, send
 from flows.publish import mart_tables, publish, tier_counts
@@ -377,7 +379,9 @@ def _qualify_locked(
         decision = noop.decide(engine, fs, root, planned, inputs)
         summary.changed_inputs = decision.changed
         if not decision.build:
-            return _nothing_to_do(summary, decision, unmapped, started)
+            _nothing_to_do(summary, decision, unmapped, started)
+            logger.info("batch %s: %s", summary.batch_id, summary.nothing_new)
+            return summary
         logger.info("batch %s: building: %s", summary.batch_id, decision.reason)
     if window is not None:
         present = {relative for relative, _ in planned}
@@ -470,8 +474,52 @@ def _nothing_to_do(
     summary.tiers = dict(summary.tiers_before)
     summary.timings["check"] = time.perf_counter() - started
     progress.finish()
-    get_run_logger().info("batch %s: %s", summary.batch_id, summary.nothing_new)
     return summary
+
+
+def nothing_new(
+    sources: str | None = None,
+    warehouse_url: str | None = None,
+    config: str | None = None,
+    mappings: str | None = None,
+) -> RunSummary | None:
+    """The summary of a run with nothing to do, found without starting Prefect (its
+    temporary server takes seconds); None when there is something to do, another run holds
+    the lock or the warehouse cannot be read now: then run the ``qualify`` flow, which
+    waits for the lock, reports a refusal and checks again.
+
+    Holds the warehouse lock while it reads (taken only if free at once). Any error (a
+    configuration file, the landing folder, the warehouse) also gives None: the flow meets
+    it again and reports it as a run does.
+    """
+    warehouse = Warehouse.from_env(warehouse_url)
+    summary = RunSummary(batch_id=new_batch_id(), warehouse=warehouse.display_url)
+    started = time.perf_counter()
+    with ExitStack() as held:
+        try:
+            held.enter_context(warehouse_lock(warehouse, timeout=0))
+        except WarehouseBusy:
+            return None
+        engine = make_engine(warehouse)
+        held.callback(engine.dispose)
+        try:
+            folder = config_dir(config)
+            dbt_variables(folder)
+            load_access(folder)
+            mapping_dir = Path(mappings) if mappings else MAPPINGS_DIR
+            profiles = load_profiles(mapping_dir)
+            fs, root = open_landing(str(sources or SAMPLE_SOURCES_DIR))
+            planned, unmapped = plan_files(fs, root, profiles)
+            if not noop.last_published(engine):
+                return None
+            inputs = noop.build_inputs(folder, mapping_dir)
+            decision = noop.decide(engine, fs, root, planned, inputs)
+            if decision.build:
+                return None
+            summary.tiers_before = tier_counts(engine)
+        except (ConfigurationError, sa.exc.DBAPIError, OSError):
+            return None  # the flow reports it, retrying what may pass
+    return _nothing_to_do(summary, decision, unmapped, started)
 
 
 def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] | None:

@@ -21,8 +21,9 @@ import yaml
 from flows import noop
 from flows.cli import main
 from flows.ingest import load_file, new_batch_id, open_landing, plan_files
+from flows.lock import warehouse_lock
 from flows.mapping import load_profiles
-from flows.qualify import qualify
+from flows.qualify import nothing_new, qualify
 from flows.settings import (
     DBT_PROJECT_DIR,
     DEFAULT_CONFIG_DIR,
@@ -110,6 +111,13 @@ def test_the_decision_follows_the_ledger_the_inputs_and_the_landing_bytes(tmp_pa
     ]
     hashed = _hashed(engine)
     assert set(hashed) == {FORMS, "email/email_engagement_2026-01.csv"}
+    # the command's check before Prefect starts says the same, unless another run holds
+    # the lock (then the flow waits for it and reports)
+    said = nothing_new(sources=str(landing), warehouse_url=duckdb_url(tmp_path / "wh.duckdb"))
+    assert said is not None and said.nothing_new == idle.message()
+    assert {f["status"] for f in said.files} == {"skipped"} and len(said.files) == 3
+    with warehouse_lock(warehouse):
+        assert nothing_new(sources=str(landing), warehouse_url=str(warehouse.url)) is None
 
     # touched, same bytes: hashed again (the stat changed), still nothing new
     os.utime(landing / FORMS, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
