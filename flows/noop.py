@@ -201,10 +201,10 @@ class LandingHashes:
         self.fresh: dict[str, tuple[int, str, str]] = {}
 
     def _stat(self, path: str) -> tuple[int, str]:
-        info = self.fs.info(path)
         if "file" in self.fs.protocol or "local" in self.fs.protocol:
             st = os.stat(path)
             return st.st_size, f"{st.st_mtime_ns}:{st.st_ino}"
+        info = self.fs.info(path)
         modified = info.get("mtime") or info.get("LastModified") or info.get("ETag") or ""
         return int(info.get("size") or 0), str(modified)
 

@@ -221,7 +221,7 @@ def _relation_bytes(conn: sa.Connection) -> dict[str, bytes]:
     out = {}
     for name, path in rows:
         data = conn.execute(
-            sa.text("select pg_read_binary_file(:p, 0, 1 << 30, true)"), {"p": path}
+            sa.text("select pg_read_binary_file(:p)"), {"p": path}
         )
         out[name] = bytes(data.scalar() or b"")
     return out
