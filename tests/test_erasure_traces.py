@@ -220,9 +220,7 @@ def _relation_bytes(conn: sa.Connection) -> dict[str, bytes]:
     ).all()
     out = {}
     for name, path in rows:
-        data = conn.execute(
-            sa.text("select pg_read_binary_file(:p)"), {"p": path}
-        )
+        data = conn.execute(sa.text("select pg_read_binary_file(:p)"), {"p": path})
         out[name] = bytes(data.scalar() or b"")
     return out
 
