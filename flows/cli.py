@@ -31,6 +31,12 @@ def _print_summary(summary: object) -> None:
     totals = summary.totals()
     print()
     print(f"batch {summary.batch_id} on {summary.warehouse}")
+    if summary.nothing_new:
+        print(f"{summary.nothing_new}: nothing loaded, built or published")
+    elif summary.changed_inputs:
+        print("changed since the last published build: " + ", ".join(summary.changed_inputs))
+    if summary.demotion_warning:
+        print(f"WARNING: {summary.demotion_warning}")
     per_file = summary.per_file()
     statuses = [f["status"] for f in per_file.values()]
     shared = [f["mappings"] for f in per_file.values() if len(f["mappings"]) > 1]
@@ -137,10 +143,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         _quiet_logs()
     listener = _progress_listener(args)
     from flows import progress
-    from flows.qualify import qualify
+    from flows.qualify import nothing_new, qualify
 
-    with progress.watching(listener) if listener else contextlib.nullcontext():
-        summary = qualify(
+    summary = None
+    rebuild = args.full_refresh or getattr(args, "since", None) is not None
+    reloading = getattr(args, "paths", None) is not None or getattr(args, "reload_since", None)
+    if not rebuild and not reloading:
+        # nothing new: said without starting Prefect's temporary server
+        summary = nothing_new(args.sources, args.warehouse_url, args.config, args.mappings)
+    with progress.watching(listener) if listener and not summary else contextlib.nullcontext():
+        summary = summary or qualify(
             sources=args.sources,
             warehouse_url=args.warehouse_url,
             config=args.config,
@@ -382,6 +394,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     for table, n in sorted(erasure.redacted.items()):
         print(f"  redacted {n:>7,}  {table}")
     print(f"rebuilt and published {len(result.published)} tables; later loads drop this person")
+    for path in result.purged:
+        print(f"  purged  {path}")
+    print(result.compacted)
     return 0
 
 

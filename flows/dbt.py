@@ -87,10 +87,12 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def _argv_masked(secret: str | None) -> Iterator[None]:
+def _argv_of_dbt(args: list[str]) -> Iterator[None]:
+    """dbt records ``sys.argv`` as its ``invocation_command`` (logs/dbt.log, every artifact
+    in target/): while dbt runs it is dbt's own command, never leadflow's, which may hold a
+    password (``--warehouse-url``) or the address given to ``leadflow forget``."""
     saved = sys.argv
-    if secret:
-        sys.argv = [arg.replace(str(secret), "***") for arg in saved]
+    sys.argv = [saved[0] if saved else "dbt", *args]
     try:
         yield
     finally:
@@ -116,7 +118,6 @@ def run_dbt(
         variables,
         False,
         project_dir,
-        secret=warehouse.url.password,
         on_node_finished=on_node_finished,
     )
     if raise_on_failure and not outcome.success:
@@ -131,13 +132,12 @@ def invoke_dbt(
     variables: dict[str, Any],
     raise_on_failure: bool = True,
     project_dir: Path = DBT_PROJECT_DIR,
-    secret: str | None = None,
     on_node_finished: Callable[[], None] | None = None,
 ) -> DbtOutcome:
     """Run ``dbt <args>`` with ``profile_env`` set (the variables ``profiles.yml`` reads).
 
-    ``secret`` (a password) is masked in the command line dbt logs; ``on_node_finished`` is
-    called each time dbt finishes a node.
+    The command line dbt logs is ``dbt <args>``, whatever leadflow was started with;
+    ``on_node_finished`` is called each time dbt finishes a node.
     """
     from dbt.cli.main import dbtRunner
 
@@ -155,9 +155,7 @@ def invoke_dbt(
         "--vars",
         json.dumps(variables),
     ]
-    # dbt logs the command line it was started from (``invocation_command``): a password
-    # given in a --warehouse-url argument must not reach dbt's log.
-    with _environment(env), _argv_masked(secret):
+    with _environment(env), _argv_of_dbt(args):
         callbacks = []
         if on_node_finished is not None:
             callbacks.append(

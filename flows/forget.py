@@ -8,14 +8,23 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import sqlalchemy as sa
 from prefect import flow
 
 from flows.ingest import new_batch_id
 from flows.lock import warehouse_lock
-from flows.privacy import Erasure, erase_person
+from flows.privacy import (
+    Erasure,
+    compact_duckdb,
+    erase_person,
+    person_traces,
+    purge_traces,
+    vacuum_postgres,
+)
 from flows.qualify import RunSummary, _qualify_locked
-from flows.settings import Warehouse
+from flows.settings import PROJECT_ROOT, Warehouse
 from flows.warehouse import ensure_raw_schema, make_engine
 
 logger = logging.getLogger(__name__)
@@ -29,6 +38,10 @@ class ForgetSummary:
     erasure: Erasure
     published: dict[str, int] = field(default_factory=dict)
     tiers: dict[str, int] = field(default_factory=dict)
+    # files that held the address or the lead id: log lines dropped, other files deleted
+    purged: list[str] = field(default_factory=list)
+    # how the warehouse's storage was rewritten without the erased bytes
+    compacted: str = ""
 
 
 @flow(name="rebuild-after-forget", log_prints=True)
@@ -59,10 +72,15 @@ def forget(
     Steps:
     1. erase: delete the person's rows from every schema and record the suppression, in one
        transaction (the published ``marts`` lose the person at once, even if step 2 fails);
-    2. rebuild: the ``rebuild-after-forget`` flow (full refresh, gates, publish).
+    2. rebuild: the ``rebuild-after-forget`` flow (full refresh, gates, publish);
+    3. purge: drop every copy of the address or the lead id from dbt's target and logs, the
+       GX validation results and Data Docs and the reports (:func:`purge_traces`);
+    4. compact: DuckDB: rewrite the file so no freed page keeps the erased bytes;
+       PostgreSQL: ``VACUUM FULL`` of the tables rows were deleted from (see the privacy
+       section of the README for what neither can reach: backups, WAL, replicas).
 
-    The erasure runs outside Prefect on purpose: a flow's parameters are stored by the
-    Prefect API, and the address must not be.
+    Steps 3 and 4 run even when the rebuild fails. The erasure runs outside Prefect on
+    purpose: a flow's parameters are stored by the Prefect API, and the address must not be.
     """
     warehouse = Warehouse.from_env(warehouse_url)
     with warehouse_lock(warehouse, timeout=lock_timeout):
@@ -76,7 +94,29 @@ def forget(
             erasure.deleted,
             erasure.redacted,
         )
-        run = rebuild_after_forget(warehouse_url=warehouse_url, config=config, mappings=mappings)
-    return ForgetSummary(
-        warehouse=warehouse.display_url, erasure=erasure, published=run.published, tiers=run.tiers
-    )
+        result = ForgetSummary(warehouse=warehouse.display_url, erasure=erasure)
+        try:
+            run = rebuild_after_forget(
+                warehouse_url=warehouse_url, config=config, mappings=mappings
+            )
+            result.published, result.tiers = run.published, run.tiers
+        finally:
+            purged = purge_traces(person_traces(email))
+            result.purged = [_shown(p) for p in purged]
+            result.compacted = _compact(warehouse, engine, erasure)
+    return result
+
+
+def _compact(warehouse: Warehouse, engine: sa.Engine, erasure: Erasure) -> str:
+    """Rewrite the warehouse's storage without the erased rows' bytes; what was done."""
+    engine.dispose()
+    if warehouse.backend == "duckdb":
+        before, after = compact_duckdb(warehouse.duckdb_path)
+        return f"DuckDB file rewritten: {before:,} -> {after:,} bytes"
+    vacuumed = vacuum_postgres(engine, [*erasure.deleted, *erasure.redacted])
+    return f"VACUUM FULL of {len(vacuumed)} table(s): {', '.join(vacuumed)}"
+
+
+def _shown(path: Path) -> str:
+    """A purged file's path, relative to the project when inside it."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)

@@ -17,7 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flows import gx_duckdb
 from flows.config import IcpConfig, QualificationConfig, load_icp, load_qualification
 from flows.publish import AUDIT_SCHEMA
 from flows.settings import (
@@ -245,6 +244,8 @@ def run_gate(
     if table is None:
         raise ConfigurationError(f"unknown gate {name!r}; gates: {[g for g, _ in GATES]}")
     os.environ["LEADFLOW_WAREHOUSE_URL"] = warehouse.sqlalchemy_url
+    from flows import gx_duckdb  # imports GX (seconds): only when a gate runs
+
     if warehouse.backend == "duckdb":
         gx_duckdb.enable()
     context = load_context(project_dir)

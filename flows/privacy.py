@@ -24,9 +24,11 @@ publishes, so metrics no longer count the person.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -296,3 +298,153 @@ def remaining_occurrences(engine: sa.Engine, email: str) -> dict[str, int]:
             if n:
                 found[f"{schema}.{table}"] = int(n)
     return found
+
+
+# --------------------------------------------------------------------------- traces
+
+
+def person_traces(email: str) -> list[str]:
+    """What identifies the person in files: the normalised address and their lead id (the
+    MD5 of the address, ``dbt.hash`` in the models). The SHA-256 kept in
+    ``ops.suppressions`` is not a trace: it is how the person is kept out of later loads."""
+    address = normalise_email(email)
+    return [address, hashlib.md5(address.encode("utf-8")).hexdigest()]
+
+
+def trace_folders() -> list[Path]:
+    """Folders where leadflow and its tools write copies of warehouse values: dbt's target
+    and logs, the GX validation results and Data Docs, the reports folder."""
+    from flows.settings import (
+        DBT_PROJECT_DIR,
+        EXPECTATIONS_DIR,
+        PROJECT_ROOT,
+        data_docs_dir,
+    )
+
+    folders = [
+        DBT_PROJECT_DIR / "target",
+        DBT_PROJECT_DIR / "logs",
+        PROJECT_ROOT / "logs",
+        EXPECTATIONS_DIR / "gx" / "uncommitted",
+        PROJECT_ROOT / "reports",
+        Path.cwd() / "reports",
+        data_docs_dir(),
+    ]
+    return list(dict.fromkeys(f.resolve() for f in folders))
+
+
+def _holds(data: bytes, needles: list[bytes]) -> bool:
+    lowered = data.lower()
+    return any(n in lowered for n in needles)
+
+
+def purge_traces(traces: list[str], folders: list[Path] | None = None) -> list[Path]:
+    """Remove every copy of ``traces`` (any case) from the files under ``folders``: log
+    lines holding one are dropped (``*.log``, rotated logs too), other files holding one
+    are deleted (the next run or report writes them again). The files changed, sorted."""
+    needles = [t.lower().encode("utf-8") for t in traces if t]
+    changed: list[Path] = []
+    for folder in folders if folders is not None else trace_folders():
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            data = path.read_bytes()
+            if not _holds(data, needles):
+                continue
+            if ".log" in path.suffixes:
+                kept = b"".join(
+                    line for line in data.splitlines(keepends=True) if not _holds(line, needles)
+                )
+                tmp = path.with_name(path.name + ".purging")
+                tmp.write_bytes(kept)
+                os.replace(tmp, path)
+            else:
+                path.unlink()
+            changed.append(path)
+    return changed
+
+
+def compact_duckdb(path: Path) -> tuple[int, int]:
+    """Rewrite a DuckDB file so no free page keeps erased bytes; (bytes before, after).
+
+    Deleted rows stay in the file's freed blocks (``CHECKPOINT`` and ``VACUUM`` do not
+    overwrite them), so every schema, table, view, sequence and macro is copied into a new
+    file (``COPY FROM DATABASE``), row counts are compared, and the new file replaces the
+    old one atomically. The caller holds the warehouse lock and no connection to the file.
+    """
+    import duckdb
+
+    target = path.with_name(path.name + ".compacting")
+    target.unlink(missing_ok=True)
+    before = path.stat().st_size
+    con = duckdb.connect(str(path))
+    try:
+        source = con.execute("select current_database()").fetchone()[0]
+        con.execute(f"attach '{_sql_text(str(target))}' as compacted")
+        con.execute(f'copy from database "{source}" to compacted')
+        con.execute("checkpoint compacted")
+        counts = {}
+        for catalog in (source, "compacted"):
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = ? "
+                "order by 1, 2",
+                [catalog],
+            ).fetchall()
+            counts[catalog] = {
+                (s, t): con.execute(f'select count(*) from "{catalog}"."{s}"."{t}"').fetchone()[0]
+                for s, t in tables
+            }
+        con.execute("detach compacted")
+    except BaseException:
+        con.close()
+        target.unlink(missing_ok=True)
+        raise
+    con.close()
+    try:  # a connection this process still holds would keep writing to the old file
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.ConnectionException as exc:
+        target.unlink(missing_ok=True)
+        raise RuntimeError(f"compacting {path}: the file is still open in this process") from exc
+    if counts[source] != counts["compacted"]:
+        target.unlink(missing_ok=True)
+        raise RuntimeError(f"compacting {path}: the copy's tables or row counts differ")
+    for leftover in (Path(f"{target}.wal"), Path(f"{path}.wal")):
+        if leftover.exists():
+            target.unlink(missing_ok=True)
+            raise RuntimeError(f"compacting {path}: {leftover} was not checkpointed")
+    with target.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(target, path)
+    return before, path.stat().st_size
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def vacuum_postgres(engine: sa.Engine, tables: list[str]) -> list[str]:
+    """Rewrite the storage of ``tables`` (``schema.table``) without the erased rows; what was
+    rewritten.
+
+    Each table still there gets ``VACUUM (FULL, ANALYZE)``: a new file without dead rows, and
+    new statistics (``pg_statistic`` keeps sample values of each column, the address among
+    them possibly). Then, for a superuser, ``VACUUM FULL pg_catalog.pg_statistic`` drops the
+    old statistics' dead rows, of these tables and of those dbt and publish dropped. Tables
+    dropped and rebuilt since the erasure are new files already.
+    """
+    done = []
+    inspector = sa.inspect(engine)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for name in sorted(set(tables)):
+            schema, table = name.split(".", 1)
+            if not inspector.has_table(table, schema=schema):
+                continue
+            conn.execute(sa.text(f"vacuum (full, analyze) {_q(schema)}.{_q(table)}"))
+            done.append(name)
+        superuser = conn.execute(
+            sa.text("select rolsuper from pg_roles where rolname = current_user")
+        ).scalar()
+        if superuser:
+            conn.execute(sa.text("vacuum full pg_catalog.pg_statistic"))
+            done.append("pg_catalog.pg_statistic")
+    return done

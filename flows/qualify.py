@@ -6,17 +6,19 @@ Run it with ``leadflow run`` or ``python flows/qualify.py``.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import gate as gates
-from flows import progress
+from flows import noop, progress
 from flows.config import (
     AccessConfig,
     dbt_variables,
@@ -38,7 +40,7 @@ from flows.ingest import (
     open_landing,
     plan_files,
 )
-from flows.lock import warehouse_lock
+from flows.lock import WarehouseBusy, warehouse_lock
 from flows.mapping import MappingProfile, attribute_types, load_profiles
 from flows.notify import failure_payload, send
 from flows.publish import mart_tables, publish, tier_counts
@@ -75,6 +77,12 @@ class RunSummary:
     reloaded: list[str] = field(default_factory=list)
     data_docs: str | None = None
     handoff: dict[str, Any] | None = None
+    # set when the run had nothing to do: "nothing new since batch X published at T"
+    nothing_new: str | None = None
+    # configuration, mapping, dbt or GX files changed since the last published build
+    changed_inputs: list[str] = field(default_factory=list)
+    # when only those changed: "this change demotes N SQL lead(s) ..." (None if none)
+    demotion_warning: str | None = None
 
     def tier_changes(self) -> dict[str, int]:
         """Leads per tier gained (+) or lost (-) by this run, in the published marts."""
@@ -364,6 +372,13 @@ def qualify(
     3. gate: validate each tier table with its GX suite (results in ``ops.gate_results``);
     4. publish: copy the tier tables to ``marts`` in one transaction, only if every gate passed.
 
+    Nothing to do: before step 1, when every landing file is in the ledger, the raw tables
+    are as the last published build had them and the configuration, mappings and models are
+    the files it was built with (:mod:`flows.noop`), the run says so and stops. When only
+    those files changed, the summary names them and, before publishing, warns if the build
+    moves SQL leads or leads with open opportunities down. ``full_refresh`` and backfills
+    always build.
+
     Backfill: with ``backfill_since`` / ``backfill_until`` (ISO dates, the end excluded), the
     loaded files holding a record dated in the window and still in the landing folder are
     forgotten (raw rows, quarantine, ledger) and loaded again, and every model is rebuilt.
@@ -433,6 +448,16 @@ def _qualify_locked(
     fs, root = open_landing(landing)
     planned, unmapped = plan_files(fs, root, profiles)
     summary.tiers_before = tier_counts(engine)
+    inputs = noop.build_inputs(folder, Path(mappings) if mappings else MAPPINGS_DIR)
+    decision = None
+    if not full_refresh and window is None and reloading is None:
+        decision = noop.decide(engine, fs, root, planned, inputs)
+        summary.changed_inputs = decision.changed
+        if not decision.build:
+            _nothing_to_do(summary, decision, unmapped, started)
+            logger.info("batch %s: %s", summary.batch_id, summary.nothing_new)
+            return summary
+        logger.info("batch %s: building: %s", summary.batch_id, decision.reason)
     if window is not None:
         present = {relative for relative, _ in planned}
         dated = files_dated_between(engine, *window)
@@ -503,9 +528,15 @@ def _qualify_locked(
         publish_run_artifact(summary, published=False)
         raise gates.GateFailed(outcomes)
 
+    if decision is not None and decision.inputs_only:
+        summary.demotion_warning = noop.demotions(engine).warning()
+        if summary.demotion_warning:
+            logger.warning("batch %s: %s", summary.batch_id, summary.demotion_warning)
+
     started = time.perf_counter()
     progress.step("publish", unit="tables")
     summary.published = publish_marts(warehouse, access)
+    noop.record_published(engine, summary.batch_id, inputs)
     progress.advance(len(summary.published), rows=sum(summary.published.values()))
     progress.finish()
     summary.timings["publish"] = time.perf_counter() - started
@@ -534,6 +565,67 @@ def _reload_request(
         except ValueError as exc:
             raise ConfigurationError(f"reload --since: {exc} (expected YYYY-MM-DD)") from None
     return list(paths or []), start
+
+
+def _nothing_to_do(
+    summary: RunSummary,
+    decision: noop.Decision,
+    unmapped: list[FileResult],
+    started: float,
+) -> RunSummary:
+    """The summary of a run that had nothing to do: files as the ledger has them, the
+    published tiers; nothing is loaded, built or published."""
+    summary.nothing_new = decision.message()
+    summary.files = [r.as_dict() for r in [*decision.files, *unmapped]]
+    summary.tiers = dict(summary.tiers_before)
+    summary.timings["check"] = time.perf_counter() - started
+    progress.finish()
+    return summary
+
+
+def nothing_new(
+    sources: str | None = None,
+    warehouse_url: str | None = None,
+    config: str | None = None,
+    mappings: str | None = None,
+) -> RunSummary | None:
+    """The summary of a run with nothing to do, found without starting Prefect (its
+    temporary server takes seconds); None when there is something to do, another run holds
+    the lock or the warehouse cannot be read now: then run the ``qualify`` flow, which
+    waits for the lock, reports a refusal and checks again.
+
+    Holds the warehouse lock while it reads (taken only if free at once). Any error (a
+    configuration file, the landing folder, the warehouse) also gives None: the flow meets
+    it again and reports it as a run does.
+    """
+    warehouse = Warehouse.from_env(warehouse_url)
+    summary = RunSummary(batch_id=new_batch_id(), warehouse=warehouse.display_url)
+    started = time.perf_counter()
+    with ExitStack() as held:
+        try:
+            held.enter_context(warehouse_lock(warehouse, timeout=0))
+        except WarehouseBusy:
+            return None
+        engine = make_engine(warehouse)
+        held.callback(engine.dispose)
+        try:
+            folder = config_dir(config)
+            mapping_dir = Path(mappings) if mappings else MAPPINGS_DIR
+            profiles = load_profiles(mapping_dir)
+            dbt_variables(folder, attribute_types(profiles))
+            load_access(folder)
+            fs, root = open_landing(str(sources or SAMPLE_SOURCES_DIR))
+            planned, unmapped = plan_files(fs, root, profiles)
+            if not noop.last_published(engine):
+                return None
+            inputs = noop.build_inputs(folder, mapping_dir)
+            decision = noop.decide(engine, fs, root, planned, inputs)
+            if decision.build:
+                return None
+            summary.tiers_before = tier_counts(engine)
+        except (ConfigurationError, sa.exc.DBAPIError, OSError):
+            return None  # the flow reports it, retrying what may pass
+    return _nothing_to_do(summary, decision, unmapped, started)
 
 
 def _window(since: str | None, until: str | None) -> tuple[datetime, datetime] | None:

@@ -35,6 +35,26 @@ def load_scaled(seconds: float) -> float:
     return seconds * max(1.0, load)
 
 
+# Three months of the sample: a full run on them is short.
+SAMPLE_SUBSET = [
+    "firmographics/companies.parquet",
+    *(f"forms/web_form_submissions_2026-0{m}.csv" for m in (1, 2, 3)),
+    *(f"email/email_engagement_2026-0{m}.csv" for m in (1, 2, 3)),
+    *(f"web/site_activity_2026-0{m}.jsonl" for m in (1, 2, 3)),
+    *(f"crm/lead_decisions_2026-0{m}.csv" for m in (1, 2, 3)),
+    *(f"crm/discovery_answers_2026-0{m}.csv" for m in (1, 2, 3)),
+    "salesforce/Opportunity_2026-03-31.csv",
+]
+
+
+def copy_sample(relatives: list[str], landing: Path) -> Path:
+    """Copy these files of the sample (landing-relative paths) into ``landing``."""
+    for relative in relatives:
+        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SAMPLE_SOURCES_DIR / relative, landing / relative)
+    return landing
+
+
 def query(path: Path, sql: str) -> list[tuple]:
     """Run a query on a DuckDB warehouse file and close it again (one process per file)."""
     con = duckdb.connect(str(path), read_only=True)

@@ -343,9 +343,9 @@ def test_a_suggestion_round_trips_for_every_shipped_configuration(config, mappin
     criteria = Criteria(icp, scoring, attributes)
     rng = np.random.default_rng(3)
     for rule in [*criteria.criteria, *criteria.attribute_rules]:  # numbers without bands
-        if criteria.kinds[rule["field"]] == "number" and not rule.get("bands"):
-            if not rule.get("values"):
-                rule["bands"] = propose_bands(pd.Series(rng.integers(0, 3000, 200)))
+        kind = criteria.kinds[rule["field"]]
+        if kind == "number" and not rule.get("bands") and not rule.get("values"):
+            rule["bands"] = propose_bands(pd.Series(rng.integers(0, 3000, 200)))
     industries = [k.strip().lower() for k in icp.industries]
     names = ["territory"] if icp.territory is not None else []
     names += [f"industry={k}" for k in industries]

@@ -65,9 +65,14 @@ def pg_run(postgres_admin_url, prefect_harness, tmp_path_factory) -> Iterator[Po
             timeout=900,
         )
         assert run.returncode == 0, run.stderr[-3000:]
-        with dbt_log.open("rb") as log:
-            log.seek(logged)
-            appended = log.read().decode("utf-8", errors="replace")
+        # dbt rotates its log at 10 MB: what the run wrote may start in dbt.log.1
+        rotated = dbt_log.stat().st_size < logged
+        parts = [dbt_log.with_name("dbt.log.1"), dbt_log] if rotated else [dbt_log]
+        appended = ""
+        for part, offset in zip(parts, [logged, 0] if rotated else [logged], strict=True):
+            with part.open("rb") as log:
+                log.seek(offset)
+                appended += log.read().decode("utf-8", errors="replace")
         yield PostgresRun(url, plain, run.stdout + run.stderr, docs, appended)
 
 

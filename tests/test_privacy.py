@@ -22,9 +22,9 @@ from flows.gate import run_gate
 from flows.privacy import identifier_hash, normalise_email, remaining_occurrences
 from flows.qualify import qualify
 from flows.report import html_table, render_report
-from flows.settings import DBT_PROJECT_DIR, SAMPLE_SOURCES_DIR, Warehouse
+from flows.settings import DBT_PROJECT_DIR, Warehouse
 from flows.warehouse import make_engine
-from tests.conftest import duckdb_url
+from tests.conftest import SAMPLE_SUBSET, copy_sample, duckdb_url
 
 HOSTILE = (
     "Robert'); DROP TABLE raw.forms;--",
@@ -38,16 +38,6 @@ HOSTILE = (
     "\rCarriage Return",
 )
 
-# A subset of the sample (three months) keeps a full run short.
-SUBSET = [
-    "firmographics/companies.parquet",
-    *(f"forms/web_form_submissions_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"email/email_engagement_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"web/site_activity_2026-0{m}.jsonl" for m in (1, 2, 3)),
-    *(f"crm/lead_decisions_2026-0{m}.csv" for m in (1, 2, 3)),
-    *(f"crm/discovery_answers_2026-0{m}.csv" for m in (1, 2, 3)),
-    "salesforce/Opportunity_2026-03-31.csv",
-]
 FORM_HEADER = [
     "Submission ID", "Submitted At", "Form", "Page URL", "First Name", "Last Name", "Email",
     "Company", "Job Title", "Phone", "Country", "Company Website", "Consent", "utm_source",
@@ -153,13 +143,6 @@ def test_sql_csv_export_neutralises_formulas_and_keeps_the_warehouse_value(tmp_p
 
 
 # --------------------------------------------------------------------------- integration
-
-
-def _subset_landing(target: Path) -> Path:
-    for relative in SUBSET:
-        (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SAMPLE_SOURCES_DIR / relative, target / relative)
-    return target
 
 
 def _form_rows(path: Path) -> list[dict[str, str]]:
@@ -281,7 +264,7 @@ def warehouse_url(request, tmp_path) -> str:
 def test_forget_erases_a_person_everywhere_and_reloading_does_not_bring_them_back(
     tmp_path, warehouse_url, prefect_harness, capsys
 ):
-    landing = _subset_landing(tmp_path / "landing")
+    landing = copy_sample(SAMPLE_SUBSET, tmp_path / "landing")
     person = _choose_person(landing)
     hostile_file = _write_hostile_forms(landing, person)
     first = qualify(sources=str(landing), warehouse_url=warehouse_url)
