@@ -608,6 +608,27 @@ def suggested_scoring(
     return data
 
 
+def points_in_use(icp: IcpConfig, scoring: ScoringConfig) -> dict[str, int]:
+    """The points the configuration gives each feature calibrate learns (same names)."""
+    from flows.calibration_criteria import level_points
+
+    points: dict[str, int] = {}
+    if icp.territory is not None:
+        points["territory"] = icp.territory.points
+    points.update({f"industry={k.strip().lower()}": v for k, v in icp.industries.items()})
+    for i, band in enumerate(icp.company_size.employees):
+        points[f"employees={i}"] = band.points
+    for i, band in enumerate(icp.company_size.annual_revenue_usd):
+        points[f"revenue={i}"] = band.points
+    points.update({f"persona={p.name}": p.points for p in icp.personas})
+    points.update({f"rule={r.name}": r.points for r in scoring.rules})
+    for prefix, rules in (("criterion", icp.criteria), ("attribute_rule", scoring.attribute_rules)):
+        for rule in rules:
+            for level, pts in level_points(rule.model_dump()).items():
+                points[f"{prefix}:{rule.name}|{level}"] = pts
+    return points
+
+
 # ---- evaluation
 
 

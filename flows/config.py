@@ -229,6 +229,8 @@ class PointsRule(_Strict):
         if len(given) > 1:
             raise ValueError(f"{self.name!r}: use one of values, bands or keywords, not {given}")
         attributes = (info.context or {}).get("attributes")
+        if attributes is None and self.field not in STANDARD_FIELDS:
+            return self  # an attribute, its type unknown here: checked where profiles are
         kind = _field_kind(self.field, attributes)
         if kind is None:
             raise ValueError(

@@ -81,3 +81,27 @@ def test_backtest_by_outcome_raises_held_out_precision_at_equal_volume(calibrate
     lift = compared.metric("outcome_lift")
     assert lift["candidate_value"] > lift["current_value"] > 1
     assert "MQL precision: won or converted within the horizon" in format_result(compared)
+
+
+def test_the_report_shows_outcomes_and_the_suggested_points(calibrated, tmp_path) -> None:
+    """The funnel report's outcome section: won per tier entered, the lift by decile of the
+    points in use, precision and recall by MQL threshold, the suggestion beside the points
+    in use."""
+    import shutil
+
+    from flows.report import render_report
+
+    url, _, out = calibrated
+    config = tmp_path / "config"
+    shutil.copytree(EXAMPLE / "config", config)
+    shutil.copytree(out, config / "suggested")
+    page = render_report(url, tmp_path / "funnel.html", config=config).read_text(encoding="utf-8")
+    for heading in (
+        "Outcomes: who wins",
+        "Won or converted per tier entered",
+        "Lift by decile of the points in use",
+        "Precision and recall by MQL threshold",
+        "beside the ones in use",
+    ):
+        assert heading in page, heading
+    assert "occupation = Student" in page and "30 (in use)" in page

@@ -52,7 +52,14 @@ def rules_in_use(config: str | Path | None) -> tuple[list[tuple[str, str]], Cont
         ),
         ("Stalls to nurture after", f"MQL {stall.mql} days, SAL {stall.sal} days"),
     ]
-    context = Context(mql_threshold=scoring.mql_threshold, fit_threshold=icp.fit_threshold)
+    from flows.calibrate import points_in_use
+
+    context = Context(
+        mql_threshold=scoring.mql_threshold,
+        fit_threshold=icp.fit_threshold,
+        suggested=folder / "suggested",
+        points_in_use=points_in_use(icp, scoring),
+    )
     return rules, context
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +50,9 @@ class Context:
     shareable: bool = False
     mql_threshold: int | None = None
     fit_threshold: int | None = None
+    # the last calibration's folder, and the points in use per learned feature
+    suggested: Path | None = None
+    points_in_use: dict[str, int] | None = None
 
 
 def _interval(converted: int, entered: int) -> str:
@@ -481,8 +485,142 @@ def _backtest(db: Reader, s: Section, ctx: Context) -> Section:
     return s
 
 
+OUTCOME_TIERS_QUERY = """
+    select entries.tier, count(distinct entries.lead_id) as entered,
+        count(distinct case when outcomes.has_positive_outcome then entries.lead_id end) as won
+    from marts.funnel_tier_entries as entries
+    left join marts.lead_outcomes as outcomes on entries.lead_id = outcomes.lead_id
+    group by entries.tier
+"""
+
+# Per lead: its current points (fit + engagement), whether it is profiled, and whether it
+# was ever won or converted; in deciles of the points.
+OUTCOME_SCORES_QUERY = """
+    select
+        ntile(10) over (order by coalesce(leads.fit_score, 0)
+            + coalesce(leads.engagement_score, 0), leads.lead_id) as decile,
+        coalesce(leads.fit_score, 0) + coalesce(leads.engagement_score, 0) as points,
+        coalesce(leads.engagement_score, 0) as engagement_score,
+        leads.profiled_at is not null as is_profiled,
+        coalesce(outcomes.has_positive_outcome, false) as converted
+    from marts.leads as leads
+    left join marts.lead_outcomes as outcomes on leads.lead_id = outcomes.lead_id
+    where leads.tier <> 'disqualified'
+"""
+
+
+def _outcomes(db: Reader, s: Section, ctx: Context) -> Section:
+    import altair as alt
+
+    tiers = {r["tier"]: r for r in db.rows(OUTCOME_TIERS_QUERY)}
+    rows = [
+        {
+            "tier": tier,
+            "entered": int(tiers[tier]["entered"]),
+            "won": int(tiers[tier]["won"]),
+            "share": tiers[tier]["won"] / tiers[tier]["entered"],
+            "interval": _interval(int(tiers[tier]["won"]), int(tiers[tier]["entered"])),
+        }
+        for tier in TIERS
+        if tier in tiers and tiers[tier]["entered"]
+    ]
+    s.tables.append("<h3>Won or converted per tier entered</h3>")
+    s.tables.append(html_table(rows, ["tier", "entered", "won", "share", "interval"]))
+    leads = db.rows(OUTCOME_SCORES_QUERY)
+    if not leads:
+        return s
+    base = sum(r["converted"] for r in leads) / len(leads)
+    deciles = []
+    for decile in range(1, 11):
+        part = [r for r in leads if r["decile"] == decile]
+        if part:
+            share = sum(r["converted"] for r in part) / len(part)
+            deciles.append({
+                "decile": decile, "leads": len(part),
+                "points": f"{min(r['points'] for r in part):g}–{max(r['points'] for r in part):g}",
+                "share": share, "lift": share / base if base else None,
+            })  # fmt: skip
+    s.charts.append(chart(
+        alt.Chart(alt.Data(values=deciles)).mark_bar()
+        .encode(
+            x=alt.X("decile:O", title="decile of fit + engagement points (10: highest)"),
+            y=alt.Y("share:Q", title="share won or converted", axis=alt.Axis(format="%")),
+            tooltip=["decile:O", "points:N", "leads:Q", alt.Tooltip("share:Q", format=".1%")],
+        )
+        + alt.Chart(alt.Data(values=[{"base": base}])).mark_rule(strokeDash=[4, 4])
+        .encode(y="base:Q"),
+        height=220,
+    ))  # fmt: skip
+    s.tables.append("<h3>Lift by decile of the points in use</h3>")
+    s.tables.append(html_table(
+        [{**d, "lift": f"{d['lift']:.2f}×" if d["lift"] is not None else "–"} for d in deciles],
+        ["decile", "leads", "points", "share", "lift"],
+    ))  # fmt: skip
+    profiled = [r for r in leads if r["is_profiled"]]
+    positives = sum(r["converted"] for r in leads)
+    grid = sorted(
+        {0, 10, 20, 30, 40, 50, 60, 80, *([ctx.mql_threshold] if ctx.mql_threshold else [])}
+    )
+    table = []
+    for t in grid:
+        mqls = [r for r in profiled if r["engagement_score"] >= t]
+        hits = sum(r["converted"] for r in mqls)
+        table.append({
+            "MQL threshold": f"{t}{' (in use)' if t == ctx.mql_threshold else ''}",
+            "profiled leads at or above": len(mqls),
+            "precision": percent(hits / len(mqls)) if mqls else "–",
+            "recall": percent(hits / positives) if positives else "–",
+        })  # fmt: skip
+    s.tables.append("<h3>Precision and recall by MQL threshold (profiled leads, score now)</h3>")
+    s.tables.append(html_table(table))
+    suggested = _suggested_points(ctx)
+    if suggested:
+        s.tables.append(
+            "<h3>Points suggested by <code>leadflow calibrate</code> beside the ones in use</h3>"
+        )
+        s.tables.append(html_table(suggested, ["feature", "in use", "suggested"]))
+    return s
+
+
+def _feature(name: str) -> str:
+    """A learned feature in words: ``criterion:occupation|value=Student`` is
+    "occupation = Student", ``rule=demo request`` "event rule demo request"."""
+    kind, _, rest = name.partition(":") if ":" in name else ("", "", name)
+    if not kind:
+        key, _, value = rest.partition("=")
+        if key == "rule":
+            return f"event rule {value}"
+        if key in ("employees", "revenue"):
+            return f"{key} band {int(value) + 1}"
+        return f"{key} = {value}" if value else key
+    rule, _, level = rest.partition("|")
+    label = "attribute rule " if kind == "attribute_rule" else ""
+    what, _, detail = level.partition("=")
+    if what == "value":
+        return f"{label}{rule} = {detail}"
+    if what in ("band", "keywords"):
+        return f"{label}{rule}: {'band' if what == 'band' else 'keywords'} {int(detail) + 1}"
+    return f"{label}{rule}: {what}"
+
+
+def _suggested_points(ctx: Context) -> Rows:
+    """Per learned feature of the last `leadflow calibrate` (``<config>/suggested``): the
+    points in use and the suggested ones (empty without a calibration)."""
+    import json
+
+    if ctx.suggested is None or not (ctx.suggested / "calibration.json").is_file():
+        return []
+    data = json.loads((ctx.suggested / "calibration.json").read_text(encoding="utf-8"))
+    in_use = ctx.points_in_use or {}
+    rows = [
+        {"feature": _feature(name), "in use": in_use.get(name), "suggested": points}
+        for name, points in data.get("points", {}).items()
+    ]
+    return sorted(rows, key=lambda r: -abs((r["suggested"] or 0) - (r["in use"] or 0)))[:40]
+
+
 # Sections shown only when their table exists (written by another command than `run`).
-OPTIONAL_TABLES = ("backtest.comparison", "ops.handoffs")
+OPTIONAL_TABLES = ("backtest.comparison", "ops.handoffs", "marts.lead_outcomes")
 
 Builder = Callable[[Reader, Section, Context], Section]
 
@@ -545,6 +683,16 @@ SECTIONS: list[tuple[Builder, tuple[str, ...], str, str]] = [
         ("marts.mql_leads",),
         "MQL sources",
         "Current-cycle MQLs by first-touch source, split by why they became MQLs.",
+    ),
+    (
+        _outcomes,
+        ("marts.lead_outcomes", "marts.funnel_tier_entries", "marts.leads"),
+        "Outcomes: who wins",
+        "What became of leads, as the CRM recorded it (won or converted; closed opportunities "
+        "count): per tier entered; per decile of the points in use (fit + engagement), with "
+        "the lift over the base rate (dashed line); precision and recall of candidate MQL "
+        "thresholds; and, after `leadflow calibrate`, the suggested points beside the ones in "
+        "use. Leads still open count as not won.",
     ),
     (
         _handoffs,
