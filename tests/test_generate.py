@@ -117,6 +117,10 @@ CRM_HEADERS = {
     ],
     # outcome exports the sample does not have (tests/test_outcomes.py writes them)
     "outcomes": ["outcome_id", "crm_id", "email", "outcome", "decided_at", "amount", "currency"],
+    "hubspot_deals": [
+        "Record ID", "Deal Name", "Deal Stage", "Close Date", "Amount", "Currency",
+        "Associated Contact IDs", "Pipeline", "Deal owner",
+    ],
     "salesforce_closed_opportunities": [
         "Opportunity ID", "Opportunity Name", "Contact: Email", "Stage", "Close Date", "Amount",
         "Opportunity Currency",
@@ -744,7 +748,7 @@ def test_profiles_have_expected_shape(profiles: dict[str, dict]) -> None:
         "form_events", "web_activity", "web_activity_parquet", "email_engagement",
         "webinar_attendance", "sales_decisions", "discovery_answers",
         "salesforce_opportunities", "chat_conversations", "outcomes",
-        "salesforce_closed_opportunities", "zoho_leads", "zoho_contacts", "zoho_deals",
+        "salesforce_closed_opportunities", "hubspot_deals", "zoho_leads", "zoho_contacts", "zoho_deals",
     }  # fmt: skip
     keys = {"name", "description", "entity", "source_type", "match", "format", "csv",
             "timestamp_formats", "timezone", "columns", "constants", "values",

@@ -29,6 +29,13 @@ ghost@nowhere.io,,won,2026-04-04,10,EUR
 bo.lind@outlook.com,,maybe,2026-04-05,,
 """
 
+# A HubSpot deals export: Bo's deal (named by the contact's record id) won later; Ana's deal
+# is still open (a stage the profile maps to null: dropped and counted, not quarantined).
+HUBSPOT_DEALS = """Record ID,Deal Name,Deal Stage,Close Date,Amount,Currency,Associated Contact IDs,Pipeline
+9001,Bo - Data course,Closed won,2026-06-01 09:30,1450,EUR,502,Sales Pipeline
+9002,Ana - UX course,Appointment scheduled,2026-07-15 00:00,900,EUR,501,Sales Pipeline
+"""
+
 # A later outcome for Cy from a Salesforce closed-opportunity report: the latest one wins.
 SALESFORCE = """Opportunity ID,Opportunity Name,Contact: Email,Stage,Close Date,Amount,Opportunity Currency
 0065g00000AbCdE,Moreau renewal,cy@moreau-consulting.fr,Closed Lost,2026-05-10,900,EUR
@@ -45,6 +52,7 @@ def outcomes_run(tmp_path_factory, prefect_harness) -> tuple[object, Path]:
         ("hubspot", "contacts.csv", HUBSPOT_CONTACTS),
         ("outcomes", "converted.csv", OUTCOMES),
         ("salesforce_outcomes", "closed_opportunities.csv", SALESFORCE),
+        ("hubspot_deals", "deals.csv", HUBSPOT_DEALS),
     ):
         (landing / folder).mkdir(parents=True)
         (landing / folder / name).write_text(text, encoding="utf-8")
@@ -56,7 +64,16 @@ def outcomes_run(tmp_path_factory, prefect_harness) -> tuple[object, Path]:
 def test_outcomes_load_and_a_bad_value_is_quarantined(outcomes_run) -> None:
     _, warehouse = outcomes_run
     rows = query(warehouse, "select _mapping, count(*) from raw.outcomes group by 1 order by 1")
-    assert rows == [("outcomes", 4), ("salesforce_closed_opportunities", 1)]
+    assert rows == [
+        ("hubspot_deals", 1),
+        ("outcomes", 4),
+        ("salesforce_closed_opportunities", 1),
+    ]
+    dropped = query(
+        warehouse,
+        "select rows_dropped, dropped_values from raw.load_ledger where mapping = 'hubspot_deals'",
+    )
+    assert dropped == [(1, '{"Appointment scheduled": 1}')]
     bad = query(
         warehouse,
         "select _source_file, _source_row, field, value, reason from raw.quarantine "
@@ -83,13 +100,14 @@ def test_each_lead_gets_its_latest_outcome(outcomes_run) -> None:
     )
     assert [(r[0], r[1], r[2], str(r[3])) for r in rows] == [
         ("ana.ruiz@gmail.com", "converted", True, "2026-04-01"),
-        # named only by its HubSpot record id 502
-        ("bo.lind@outlook.com", "not_converted", False, "2026-04-02"),
+        # named only by its HubSpot record id 502: not converted, then a deal won
+        ("bo.lind@outlook.com", "won", True, "2026-06-01"),
         # converted (yes) in April, then the renewal lost in May: the latest is lost
         ("cy@moreau-consulting.fr", "lost", False, "2026-05-10"),
     ]
     cy = rows[2]
     assert cy[4:] == (900.0, "EUR", "outcomes", 2, True)
+    assert rows[1][4:] == (1450.0, "EUR", "outcomes", 2, True)
 
 
 def test_an_outcome_of_an_unknown_person_is_kept_but_not_published(outcomes_run) -> None:
