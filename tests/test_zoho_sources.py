@@ -163,3 +163,20 @@ def test_generator_writes_zoho_deals_only_when_asked(tmp_path) -> None:
                        "missing email or account_website"}, reasons  # fmt: skip
     stages = {s for (s,) in query(path, "select distinct stage from raw.opportunities")}
     assert stages <= {"proposal", "negotiation", "closed_won", "closed_lost"} and stages
+
+
+def test_a_lead_carries_its_firmographics_and_attributes(loaded) -> None:
+    """Industry, No. of Employees and Annual Revenue are the lead's own firmographics;
+    Lead Status, Rating and Lead Owner are kept as attributes."""
+    import json
+
+    _, path = loaded
+    [(industry, employees, revenue, attributes)] = query(
+        path,
+        "select industry, employees, annual_revenue, attributes from raw.contacts "
+        "where email = 'marta.rivas@alpen-travel.es'",
+    )
+    assert (industry, employees, revenue) == ("Travel", 240, 12_000_000.0)
+    assert json.loads(attributes) == {
+        "lead_status": "Contacted", "rating": "Active", "lead_owner": "Lucía Ortega",
+    }  # fmt: skip
