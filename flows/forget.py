@@ -19,6 +19,7 @@ from flows.privacy import (
     Erasure,
     compact_duckdb,
     erase_person,
+    person_names,
     person_traces,
     purge_traces,
     vacuum_postgres,
@@ -73,8 +74,9 @@ def forget(
     1. erase: delete the person's rows from every schema and record the suppression, in one
        transaction (the published ``marts`` lose the person at once, even if step 2 fails);
     2. rebuild: the ``rebuild-after-forget`` flow (full refresh, gates, publish);
-    3. purge: drop every copy of the address or the lead id from dbt's target and logs, the
-       GX validation results and Data Docs and the reports (:func:`purge_traces`);
+    3. purge: drop every copy of the address, the lead id or the person's full name from
+       dbt's target and logs, the GX validation results and Data Docs and the reports
+       (:func:`purge_traces`);
     4. compact: DuckDB: rewrite the file so no freed page keeps the erased bytes;
        PostgreSQL: ``VACUUM FULL`` of the tables rows were deleted from (see the privacy
        section of the README for what neither can reach: backups, WAL, replicas).
@@ -86,6 +88,8 @@ def forget(
     with warehouse_lock(warehouse, timeout=lock_timeout):
         engine = make_engine(warehouse)
         ensure_raw_schema(engine)
+        # the names the published leads give the person: reports name people by name
+        names = person_names(engine, email)
         erasure = erase_person(engine, email, reason)
         logger.info(
             "erased %d lead(s), %d visitor id(s); rows deleted: %s; redacted: %s",
@@ -101,7 +105,7 @@ def forget(
             )
             result.published, result.tiers = run.published, run.tiers
         finally:
-            purged = purge_traces(person_traces(email))
+            purged = purge_traces(person_traces(email) + names)
             result.purged = [_shown(p) for p in purged]
             result.compacted = _compact(warehouse, engine, erasure)
     return result

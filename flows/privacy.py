@@ -311,6 +311,23 @@ def person_traces(email: str) -> list[str]:
     return [address, hashlib.md5(address.encode("utf-8")).hexdigest()]
 
 
+def person_names(engine: sa.Engine, email: str) -> list[str]:
+    """The full names the published leads of ``email`` carry (reports name people by name),
+    read before the erasure; none when nothing is published yet."""
+    address = normalise_email(email)
+    if not sa.inspect(engine).has_table("leads", schema="marts"):
+        return []
+    with engine.connect() as conn:
+        names = conn.execute(
+            sa.text(
+                "select distinct full_name from marts.leads "
+                "where lower(trim(email)) = :address and full_name is not null"
+            ),
+            {"address": address},
+        ).scalars()
+        return sorted(n for n in names if len(n.strip()) > 3)
+
+
 def trace_folders() -> list[Path]:
     """Folders where leadflow and its tools write copies of warehouse values: dbt's target
     and logs, the GX validation results and Data Docs, the reports folder."""

@@ -136,17 +136,21 @@ def _files_holding(folder: Path, traces: list[str]) -> dict[str, dict[str, int]]
     return found
 
 
-def _person(url: str) -> str:
-    """A lead the funnel report lists (a stalled one): the report then holds their id."""
+def _person(url: str) -> tuple[str, str]:
+    """A lead the funnel report names (the longest stalled one): (address, full name)."""
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as conn:
-            return conn.execute(
-                sa.text(
-                    "select l.email from marts.funnel_bottlenecks b join marts.leads l "
-                    "on l.lead_id = b.lead_id order by b.days_in_tier desc, b.lead_id limit 1"
-                )
-            ).scalar_one()
+            return tuple(
+                conn.execute(
+                    sa.text(
+                        "select l.email, l.full_name from marts.funnel_bottlenecks b "
+                        "join marts.leads l on l.lead_id = b.lead_id "
+                        "where l.full_name is not null "
+                        "order by b.days_in_tier desc, b.lead_id limit 1"
+                    )
+                ).one()
+            )
     finally:
         engine.dispose()
 
@@ -160,8 +164,8 @@ def _run_report_and_forget(
     landing = copy_sample(SAMPLE_SUBSET, tmp_path / "landing")
     project = _project_copy(tmp_path / "project")
     _leadflow(project, "run", "--sources", str(landing), "--warehouse-url", url, "--quiet")
-    person = _person(url)
-    traces = person_traces(person)
+    person, name = _person(url)
+    traces = [*person_traces(person), name]  # the report names people by name
     assert person in _hits(warehouse_bytes(), traces)  # the grep can find it
     _leadflow(project, "report", "--warehouse-url", url, "--out", "reports/funnel.html")
     # a dbt log written before the invocation was masked held the address in its command
@@ -190,7 +194,9 @@ def test_forget_leaves_no_copy_in_the_project_folder_nor_in_the_duckdb_file(
         "wh.duckdb",
         "wh.duckdb.lock",
     ]
-    assert _hits(warehouse.read_bytes(), traces) == {}
+    # a name is not unique (other people, sales reps share it): the warehouse is searched
+    # for what only this person has, the address and the lead id
+    assert _hits(warehouse.read_bytes(), person_traces(person)) == {}
     # the suppression keeps the SHA-256 of the address, by design
     engine = sa.create_engine(url)
     try:
@@ -246,5 +252,6 @@ def test_forget_on_postgres_vacuums_so_no_table_file_holds_the_address(
     finally:
         engine.dispose()
     assert "raw.contacts" in files and len(files["raw.contacts"]) > 0
-    assert {name: _hits(data, traces) for name, data in files.items() if _hits(data, traces)} == {}
+    own = person_traces(person)  # not the name: other people share it
+    assert {name: _hits(data, own) for name, data in files.items() if _hits(data, own)} == {}
     assert (identifier_hash(person),) in kept
