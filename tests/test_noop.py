@@ -21,7 +21,6 @@ import yaml
 from flows import noop
 from flows.cli import main
 from flows.ingest import load_file, new_batch_id, open_landing, plan_files
-from flows.lock import warehouse_lock
 from flows.mapping import load_profiles
 from flows.qualify import nothing_new, qualify
 from flows.settings import (
@@ -33,6 +32,7 @@ from flows.settings import (
 )
 from flows.warehouse import ensure_raw_schema, make_engine
 from tests.conftest import SAMPLE_SUBSET, copy_sample, duckdb_url, query
+from tests.test_ops import LockHolder
 
 FORMS = "forms/web_form_submissions_2026-01.csv"
 
@@ -116,8 +116,13 @@ def test_the_decision_follows_the_ledger_the_inputs_and_the_landing_bytes(tmp_pa
     said = nothing_new(sources=str(landing), warehouse_url=duckdb_url(tmp_path / "wh.duckdb"))
     assert said is not None and said.nothing_new == idle.message()
     assert {f["status"] for f in said.files} == {"skipped"} and len(said.files) == 3
-    with warehouse_lock(warehouse):
+    other = LockHolder(str(warehouse.url))  # another process's run holds the lock
+    try:
         assert nothing_new(sources=str(landing), warehouse_url=str(warehouse.url)) is None
+    finally:
+        other.kill()
+        for stream in (other.proc.stdin, other.proc.stdout, other.proc.stderr):
+            stream.close()
 
     # touched, same bytes: hashed again (the stat changed), still nothing new
     os.utime(landing / FORMS, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
