@@ -188,19 +188,24 @@ def test_a_bad_query_prints_duckdbs_message_only(tmp_path):
     assert verbose.returncode != 0 and "Traceback" in verbose.stderr
 
 
-def test_no_nanobind_leak_report_once_duckdb_engine_and_gx_were_loaded():
+def test_no_nanobind_leak_report_once_duckdb_engine_and_gx_were_loaded(tmp_path):
     """GX and duckdb-engine in one process kept DuckDB's objects alive past the interpreter's
-    teardown (see flows.warehouse.close_leftovers); with flows.warehouse loaded they are freed."""
+    teardown (see flows.warehouse.close_leftovers); with flows.warehouse loaded they are freed.
+
+    The scripts run from files: with pyspark installed, GX imports it, and pyspark ends a
+    ``python -c`` script early (it takes it for a doctest run)."""
     script = (
         "import great_expectations, sqlalchemy as sa{extra}\n"
         "e = sa.create_engine('duckdb:///:memory:', poolclass=sa.pool.NullPool)\n"
         "with e.connect() as c: c.execute(sa.text('select 1'))\n"
         "e.dispose()\n"
     )
-    without = subprocess.run([sys.executable, "-c", script.format(extra="")],
+    (tmp_path / "without.py").write_text(script.format(extra=""), encoding="utf-8")
+    (tmp_path / "fixed.py").write_text(script.format(extra=", flows.warehouse"), encoding="utf-8")
+    without = subprocess.run([sys.executable, str(tmp_path / "without.py")],
                              capture_output=True, text=True)  # fmt: skip
     assert "nanobind: leaked" in without.stderr  # the cause, reproduced
-    fixed = subprocess.run([sys.executable, "-c", script.format(extra=", flows.warehouse")],
+    fixed = subprocess.run([sys.executable, str(tmp_path / "fixed.py")],
                            capture_output=True, text=True)  # fmt: skip
     assert fixed.returncode == 0 and "nanobind" not in fixed.stderr
 
