@@ -470,6 +470,20 @@ THRESHOLD_LABELS = {
 }
 
 
+def _compared(
+    labels: dict[str, str], current: dict[str, Any], candidate: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Rows of ``backtest.comparison``: each metric's value in use, the candidate's and the
+    difference."""
+    rows = []
+    for name, label in labels.items():
+        a, b = current[name], candidate[name]
+        difference = None if a is None or b is None else b - a
+        rows.append({"metric": name, "description": label, "current_value": a,
+                     "candidate_value": b, "difference": difference})  # fmt: skip
+    return rows
+
+
 def compare(
     engine: sa.Engine,
     candidate_config: str,
@@ -500,32 +514,12 @@ def compare(
     with engine.begin() as conn:
         current = side_metrics(conn, CURRENT_SCHEMA)
         candidate = side_metrics(conn, REPLAY_SCHEMA)
-        for name, label in METRIC_LABELS.items():
-            a, b = current[name], candidate[name]
-            result.metrics.append(
-                {
-                    "metric": name,
-                    "description": label,
-                    "current_value": a,
-                    "candidate_value": b,
-                    "difference": None if a is None or b is None else b - a,
-                }
-            )
+        result.metrics += _compared(METRIC_LABELS, current, candidate)
         if has_outcomes(conn):
             result.horizon_days = horizon_days
             current = outcome_metrics(conn, CURRENT_SCHEMA, since, horizon_days)
             candidate = outcome_metrics(conn, REPLAY_SCHEMA, since, horizon_days)
-            for name, label in OUTCOME_LABELS.items():
-                a, b = current[name], candidate[name]
-                result.metrics.append(
-                    {
-                        "metric": name,
-                        "description": label,
-                        "current_value": a,
-                        "candidate_value": b,
-                        "difference": None if a is None or b is None else b - a,
-                    }
-                )
+            result.metrics += _compared(OUTCOME_LABELS, current, candidate)
         cur_months = monthly_mqls(conn, CURRENT_SCHEMA)
         cand_months = monthly_mqls(conn, REPLAY_SCHEMA)
         result.monthly = [
