@@ -36,7 +36,8 @@ EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
 CONTACT_FIELDS = {
     "source_record_id", "captured_at", "email", "first_name", "last_name", "full_name",
     "company_name", "job_title", "phone", "country", "website", "consent", "opted_out",
-    "lead_source", "source_detail", "utm_source", "utm_medium", "utm_campaign",
+    "lead_source", "source_detail", "utm_source", "utm_medium", "utm_campaign", "industry",
+    "employees", "annual_revenue",
 }  # fmt: skip
 COMPANY_FIELDS = {
     "domain", "company_name", "industry", "employees", "annual_revenue", "country", "as_of",
@@ -752,7 +753,7 @@ def test_profiles_have_expected_shape(profiles: dict[str, dict]) -> None:
     }  # fmt: skip
     keys = {"name", "description", "entity", "source_type", "match", "format", "csv",
             "timestamp_formats", "timezone", "columns", "constants", "values",
-            "required"}  # fmt: skip
+            "required", "attributes"}  # fmt: skip
     for name, p in profiles.items():
         assert set(p) <= keys, name
         assert (MAPPINGS / f"{name}.yml").exists()
