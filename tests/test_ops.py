@@ -501,6 +501,10 @@ def test_a_killed_run_recovers_and_transient_io_errors_are_retried(
     generate(leads=LEADS, seed=1, out=landing)
     killed = tmp_path / "killed.duckdb"
     env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url)}
+    # the kills wait for INFO log lines and dbt's progress: a command run in this process
+    # earlier with --quiet may have raised the log level in the environment
+    env["PREFECT_LOGGING_LEVEL"] = "INFO"
+    env.pop("DBT_QUIET", None)
     command = [sys.executable, "-m", "flows.cli", "run", "--sources", str(landing)]
     # killed while ingesting: some files loaded, not all
     kill_after(
