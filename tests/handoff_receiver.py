@@ -53,7 +53,7 @@ def main() -> None:
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_: object) -> None:
-            pass
+            """No access log on stderr: the receiver records every request in its own file."""
 
         def answer(self, status: int, document: dict, key: str | None) -> None:
             append(requests_path, {"key": key, "status": status})

@@ -144,7 +144,7 @@ def test_duckdb_lock_waits_for_the_holder_and_survives_a_killed_holder(tmp_path,
         assert inner == outer
     with warehouse_lock(warehouse):
         with warehouse_lock(warehouse):
-            pass
+            pass  # the inner block's end must not release the outer lock: asserted below
         other = subprocess.run([sys.executable, "-c", HOLDER, url], capture_output=True, text=True)
         assert other.returncode == 1 and "WarehouseBusy" in other.stderr
 
