@@ -300,6 +300,9 @@ def _entity_table(entity: Entity) -> sa.Table:
         # added in place to older warehouses by flows.warehouse.ensure_raw_schema
         sa.Column("_record_key", sa.Text()),
         sa.Column("_record_hash", sa.Text()),
+        # set when a newer version of the record was loaded (NULL: the latest version);
+        # staging reads only the latest versions (macro raw_latest)
+        sa.Column("_superseded_at", sa.DateTime()),
         comment=f"Rows loaded from landing files mapped to the canonical {entity.name} entity.",
     )
 

@@ -37,7 +37,13 @@ from flows.dialect import (
 from flows.entities import ENTITIES, LOAD_LEDGER, QUARANTINE, RAW_SCHEMA, RAW_TABLES, Entity
 from flows.mapping import MappingProfile, profiles_for
 from flows.privacy import drop_suppressed, suppressed_hashes
-from flows.records import changed_rows_sql, keyed_table_sql, latest_versions_sql
+from flows.records import (
+    changed_rows_sql,
+    keyed_table_sql,
+    latest_versions_sql,
+    supersede_sql,
+    versioned_rows_sql,
+)
 from flows.settings import ConfigurationError, Warehouse
 from flows.warehouse import duckdb_connection, duckdb_memory_limit
 
@@ -620,7 +626,7 @@ def _counts(duck: Any) -> tuple[int, int]:
     return int(loaded), int(quarantined) + int(broken)
 
 
-RECORD_COLUMNS = ("_record_key", "_record_hash")
+RECORD_COLUMNS = ("_record_key", "_record_hash", "_superseded_at")
 # A quarantined row is the same as one quarantined before when its reason and text are.
 QUARANTINE_ROW_HASH = "md5(reason || '|' || original_row)"
 
@@ -804,6 +810,11 @@ class Load:
         )
         return records, quarantined
 
+    def supersede_statement(self, now_sql: str) -> str:
+        """SQL marking superseded the earlier versions of the records this load inserted."""
+        profile = self.profile
+        return supersede_sql(profile.entity, profile.name, self.relative, self.batch, now_sql)
+
     def replace_statements(self) -> list[str]:
         """SQL deleting the file's rows from this profile and marking its loads replaced."""
         if not self.replace:
@@ -857,10 +868,11 @@ def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> Non
     quarantine = _quarantine_select(profile, load.relative, load.batch, now_sql)
     quarantined = f"select * from ({quarantine}) q({q_names})"
     if load.changed:
-        duck.execute(f"create temp table _new as {changed_rows_sql('_keyed', '_existing')}")
+        rows = changed_rows_sql("_keyed", "_existing")
         quarantined += f" where {QUARANTINE_ROW_HASH} not in (select _q from _existing_quarantine)"
     else:
-        duck.execute("create temp table _new as select * from _keyed")
+        rows = "select * from _keyed"
+    duck.execute(f"create temp table _new as {versioned_rows_sql(rows, now_sql)}")
     duck.execute(f"create temp table _quarantined as {quarantined}")
     loaded = duck.execute("select count(*) from _new").fetchone()[0]
     kept = duck.execute("select count(*) from _quarantined").fetchone()[0]
@@ -897,6 +909,8 @@ def _load_into_duckdb(load: Load, path: Path) -> FileResult:
                     f"insert into {RAW_SCHEMA}.{profile.entity} ({target_cols}) "
                     f"select {target_cols} from _new"
                 )
+                if load.changed:
+                    duck.execute(load.supersede_statement(now_sql))
                 duck.execute(
                     f"insert into {RAW_SCHEMA}.quarantine ({q_cols}) "
                     f"select {q_cols} from _quarantined"
@@ -975,6 +989,8 @@ def _load_into_postgres(load: Load, path: Path, workdir: Path) -> FileResult:
             with cursor.copy(statement) as copy, file.open("rb") as handle:
                 while chunk := handle.read(CHUNK):
                     copy.write(chunk)
+        if load.changed:
+            cursor.execute(load.supersede_statement(now_sql))
         cursor.execute(
             f"insert into {RAW_SCHEMA}.load_ledger ({', '.join(ledger)}) values "
             f"({', '.join('%s' for _ in ledger)})",

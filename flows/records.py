@@ -8,9 +8,11 @@ row carries that identity (``_record_key``) and a hash of its values as loaded
 (``_record_hash``, every canonical field).
 
 A changed file (same name, new content) loads only the records whose key is new or whose
-values changed since the latest version loaded; each change is a new version, and staging
-keeps the latest version of each record (macro ``raw_latest``). A record missing from the
-new file stays loaded. The SQL here runs on DuckDB (loading) and, for the in-place upgrade
+values changed since the latest version loaded; each change is a new version. Loading a
+version marks the earlier ones ``_superseded_at`` (as does a later line of the same file
+with the same key), so the latest version of each record is the row not superseded, and
+staging reads only those (macro ``raw_latest``) without ranking every raw row on every
+build. A record missing from the new file stays loaded. The SQL here runs on DuckDB (loading) and, for the in-place upgrade
 of older warehouses, on PostgreSQL too.
 """
 
@@ -71,10 +73,37 @@ def latest_versions_sql(entity: str, where: str) -> str:
     """SELECT of (``_record_key``, ``_record_hash``) of the latest version of every record
     of a raw table's rows matching ``where`` (one file loaded with one profile)."""
     return (
-        "select _record_key, _record_hash from (select _record_key, _record_hash, "
-        f"row_number() over (partition by _record_key order by {VERSION_ORDER}) as _rank "
-        f"from {RAW_SCHEMA}.{entity} where {where}) versions where _rank = 1"
+        f"select _record_key, _record_hash from {RAW_SCHEMA}.{entity} "
+        f"where {where} and _superseded_at is null"
     )
+
+
+def versioned_rows_sql(rows: str, now_sql: str) -> str:
+    """SELECT of ``rows`` (keyed rows of one file) with ``_superseded_at``: ``now_sql`` on a
+    line that a later line of the file with the same record key supersedes, else NULL.
+    Only keys taken from the record's fields can repeat (a hash key counts occurrences)."""
+    return (
+        f"select r.*, case when r._source_row < d._last then {now_sql} end as _superseded_at "
+        f"from ({rows}) r left join (select _record_key, max(_source_row) as _last "
+        f"from ({rows}) k where _record_key like 'key:%' group by _record_key "
+        "having count(*) > 1) d on d._record_key = r._record_key"
+    )
+
+
+def supersede_sql(entity: str, mapping: str, source_file: str, batch: str, now_sql: str) -> str:
+    """UPDATE marking superseded the earlier versions (other batches) of the records that
+    batch ``batch`` loaded from ``source_file`` with profile ``mapping``."""
+    table = f"{RAW_SCHEMA}.{entity}"
+    this_file = f"_mapping = {_lit(mapping)} and _source_file = {_lit(source_file)}"
+    return (
+        f"update {table} set _superseded_at = {now_sql} where {this_file} "
+        f"and _superseded_at is null and _batch_id <> {_lit(batch)} and _record_key in "
+        f"(select _record_key from {table} where {this_file} and _batch_id = {_lit(batch)})"
+    )
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def changed_rows_sql(keyed: str, existing: str) -> str:
@@ -121,3 +150,24 @@ def fill_missing_keys(conn: sa.Connection) -> dict[str, int]:
         )
         updated[entity] = int(missing)
     return updated
+
+
+def mark_superseded(conn: sa.Connection, entity: str) -> int:
+    """Mark the earlier versions of every record of a raw table loaded before
+    ``_superseded_at`` existed (rows marked): each row ranked after the latest version of
+    its record in its file and profile."""
+    table = f"{RAW_SCHEMA}.{entity}"
+    rank = (
+        "row_number() over (partition by _mapping, _source_file, _record_key "
+        f"order by {VERSION_ORDER})"
+    )
+    result = conn.execute(
+        sa.text(
+            f"update {table} set _superseded_at = o._at from (select _mapping as _m, "
+            "_source_file as _f, _batch_id as _b, _source_row as _r, _loaded_at as _at "
+            f"from (select *, {rank} as _rank from {table} where _record_key is not null) v "
+            "where _rank > 1) o where _mapping = o._m and _source_file = o._f "
+            "and _batch_id = o._b and _source_row = o._r"
+        )
+    )
+    return int(result.rowcount or 0)

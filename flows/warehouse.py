@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from flows.entities import RAW_SCHEMA, metadata
-from flows.records import fill_missing_keys
+from flows.records import fill_missing_keys, mark_superseded
 from flows.settings import ConfigurationError, Warehouse
 
 logger = logging.getLogger(__name__)
@@ -179,8 +179,11 @@ def ensure_raw_schema(engine: sa.Engine) -> None:
             conn.execute(sa.text(f"create schema if not exists {schema}"))
         metadata.create_all(conn, checkfirst=True)
         # tables created before a column existed (nullable columns, added in place)
+        versioned_later = []
         for table in metadata.sorted_tables:
             present = {c["name"] for c in sa.inspect(conn).get_columns(table.name, RAW_SCHEMA)}
+            if "_superseded_at" in table.columns and "_superseded_at" not in present:
+                versioned_later.append(table.name)
             for column in table.columns:
                 if column.name not in present:
                     kind = column.type.compile(dialect=conn.dialect)
@@ -191,6 +194,8 @@ def ensure_raw_schema(engine: sa.Engine) -> None:
                         )
                     )
         fill_missing_keys(conn)
+        for entity in versioned_later:
+            mark_superseded(conn, entity)
 
 
 def table_exists(engine: sa.Engine, schema: str, table: str) -> bool:

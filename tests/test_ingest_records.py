@@ -86,12 +86,19 @@ def write(landing: Path, relative: str, text: str, newline: str = "\n") -> None:
 
 
 def latest(sql, table: str = "contacts") -> list[tuple]:
-    """Latest version per record, as the staging models pick them (macro raw_latest)."""
-    return sql(
+    """Latest version per record, as the staging models pick them (macro raw_latest); each
+    is also the newest load's last line of its record (checked)."""
+    rows = sql(
+        "select source_record_id, first_name, company_name from raw."
+        f"{table} where _superseded_at is null order by 1"
+    )
+    ranked = sql(
         "select source_record_id, first_name, company_name from (select *, row_number() "
         f"over (partition by _mapping, _source_file, _record_key order by {VERSION_ORDER}) "
         f"as n from raw.{table}) v where n = 1 order by 1"
     )
+    assert rows == ranked
+    return rows
 
 
 def counts(result: ingest.FileResult) -> tuple[str, int, int, int, int]:
@@ -130,6 +137,18 @@ def test_an_edited_record_is_a_new_version_and_the_latest_wins(wh):
     assert counts(load_all()["crm/contacts.csv"]) == ("loaded", 2, 1, 1, 0)
     assert latest(sql) == [("1", "Ana", "Acme"), ("2", "Luis", "Beta")]
     assert sql("select count(*) from raw.contacts") == [(4,)]
+
+
+def test_a_record_repeated_in_one_file_keeps_its_last_line(wh):
+    landing, load_all, sql, _ = wh
+    edited = ROWS["2"].replace("Beta", "Beta Labs")
+    write(landing, "crm/contacts.csv", HEADER + ROWS["2"] + ROWS["1"] + edited)
+    load_all()
+    assert latest(sql) == [("1", "Ana", "Acme"), ("2", "Luis", "Beta Labs")]
+    assert sql(
+        "select _source_row, _superseded_at is null from raw.contacts "
+        "where source_record_id = '2' order by 1"
+    ) == [(2, False), (4, True)]
 
 
 def test_removed_and_reordered_rows_and_a_reexport_load_nothing(wh):
@@ -217,6 +236,7 @@ def test_an_older_warehouse_gets_record_keys_and_its_duplicate_loads_share_them(
         for table in ("contacts", "events"):
             conn.execute(sa.text(f"alter table raw.{table} drop column _record_key"))
             conn.execute(sa.text(f"alter table raw.{table} drop column _record_hash"))
+            conn.execute(sa.text(f"alter table raw.{table} drop column _superseded_at"))
         conn.execute(sa.text("alter table raw.load_ledger drop column rows_unchanged"))
         meta = "'f.csv', {row}, 'm', 'form', '{batch}', timestamp '2026-03-0{day} 00:00:00'"
         for batch, day, rows in (("b1", 1, (2, 3)), ("b2", 2, (2, 3, 4))):
@@ -243,6 +263,12 @@ def test_an_older_warehouse_gets_record_keys_and_its_duplicate_loads_share_them(
     # lines 2 and 3 are identical rows: two records, each loaded twice under one key
     assert by_row["b1", 2] == by_row["b2", 2] != by_row["b1", 3] == by_row["b2", 3]
     assert len({k for *_, k in keys}) == 3 and all(k.startswith("hash:") for *_, k in keys)
+    # the first load's rows are earlier versions of the second's
+    with engine.connect() as conn:
+        latest_rows = conn.execute(
+            sa.text("select _batch_id, _source_row from raw.events where _superseded_at is null")
+        ).fetchall()
+    assert sorted(latest_rows) == [("b2", 2), ("b2", 3), ("b2", 4)]
 
 
 def test_files_to_reload_by_path_folder_pattern_and_date(tmp_path, landing):

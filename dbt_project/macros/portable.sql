@@ -70,23 +70,12 @@
 {%- endmacro %}
 
 {#- The latest version of every record of a raw table: a changed file (same name, new
-    content) adds new versions of the records it changed (flows/records.py); the newest
-    load wins, then the later line. -#}
+    content) adds new versions of the records it changed, and loading them marks the earlier
+    ones superseded (flows/records.py): the newest load wins, then the later line. -#}
 {% macro raw_latest(relation) -%}
     select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by
-                    _mapping,
-                    _source_file,
-                    coalesce(_record_key, {{ dbt.concat(["_batch_id", "'#'", "cast(_source_row as " ~ dbt.type_string() ~ ")"]) }})
-                order by _loaded_at desc, _batch_id desc, _source_row desc
-            ) as _version_rank
-        from {{ relation }}
-    ) as versions
-    where _version_rank = 1
+    from {{ relation }}
+    where _superseded_at is null
 {%- endmacro %}
 
 {#- The load metadata every raw row carries, renamed for staging. -#}

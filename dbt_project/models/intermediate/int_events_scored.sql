@@ -1,7 +1,8 @@
 {#- Every event with the scoring rule it matches and that rule's points (incremental: only
     events loaded since the last build are scored; a change of the rules rebuilds it, see
     flows/qualify.py). An event an export repeats (same event id from the same export
-    format) is kept once: the first loaded. -#}
+    format) is kept once: the first loaded. Only the columns the scores read are kept
+    (the events' other fields stay in staging). -#}
 {{
     config(
         materialized='incremental',
@@ -15,8 +16,19 @@ with
 new_events as (
 
     select
-        *,
-        case when source_event_id is not null then mapping || '#' || source_event_id end as dedupe_key
+        event_record_id,
+        case when source_event_id is not null then mapping || '#' || source_event_id end as dedupe_key,
+        email,
+        visitor_id,
+        event_type,
+        url,
+        duration_seconds,
+        minutes_attended,
+        occurred_at,
+        occurred_date,
+        source_file,
+        source_row,
+        loaded_at
     from {{ ref('stg_raw__events') }}
     {% if is_incremental() %}
         where loaded_at > (select max(loaded_at) from {{ this }})
@@ -24,32 +36,53 @@ new_events as (
 
 ),
 
-ranked as (
+-- an event without an id is its own record; of those with one, the first loaded is kept
+first_of_each_id as (
 
-    select
-        *,
-        row_number() over (
-            partition by coalesce(dedupe_key, event_record_id)
-            order by loaded_at, source_file, source_row
-        ) as occurrence
-    from new_events
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by dedupe_key
+                order by loaded_at, source_file, source_row
+            ) as occurrence
+        from new_events
+        where dedupe_key is not null
+    ) as ranked
+    where
+        occurrence = 1
+        {% if is_incremental() %}
+            and dedupe_key not in (
+                select seen.dedupe_key from {{ this }} as seen
+                where seen.dedupe_key is not null
+            )
+        {% endif %}
 
 ),
 
 events as (
 
-    select * from ranked
-    where
-        occurrence = 1
-        {% if is_incremental() %}
-            and (
-                dedupe_key is null
-                or dedupe_key not in (
-                    select seen.dedupe_key from {{ this }} as seen
-                    where seen.dedupe_key is not null
-                )
-            )
-        {% endif %}
+    select * from new_events
+    where dedupe_key is null
+
+    union all
+
+    select
+        event_record_id,
+        dedupe_key,
+        email,
+        visitor_id,
+        event_type,
+        url,
+        duration_seconds,
+        minutes_attended,
+        occurred_at,
+        occurred_date,
+        source_file,
+        source_row,
+        loaded_at
+    from first_of_each_id
 
 ),
 
@@ -66,19 +99,12 @@ final as (
 
     select
         event_record_id,
-        source_event_id,
         dedupe_key,
         email,
         visitor_id,
         event_type,
-        url,
-        duration_seconds,
-        minutes_attended,
-        asset,
-        campaign,
         occurred_at,
         occurred_date,
-        source_type,
         rule_name,
         cast({{ rule_points('rule_name') }} as {{ dbt.type_int() }}) as points,
         '{{ var("scoring_fingerprint", "") }}' as scoring_fingerprint,
