@@ -12,8 +12,8 @@ values changed since the latest version loaded; each change is a new version. Lo
 version marks the earlier ones ``_superseded_at`` (as does a later line of the same file
 with the same key), so the latest version of each record is the row not superseded, and
 staging reads only those (macro ``raw_latest``) without ranking every raw row on every
-build. A record missing from the new file stays loaded. The SQL here runs on DuckDB (loading) and, for the in-place upgrade
-of older warehouses, on PostgreSQL too.
+build. A record missing from the new file stays loaded. The SQL here runs on DuckDB
+(loading) and PostgreSQL (marking superseded versions, upgrading older warehouses).
 """
 
 from __future__ import annotations
