@@ -65,8 +65,10 @@ PIPELINE_MARKETING_LEADS = """(
            engagement_score
     from p.intermediate.int_leads_engaged
 )"""
-STEPS = ("ingest", "dbt", "gate", "publish")
+STEPS = ("prepare", "ingest", "dbt", "gate", "publish", "report")
 QUIET_ENV = {
+    # the flow's INFO lines give the ingest time per folder (--json alone keeps warnings)
+    "PREFECT_LOGGING_LEVEL": "INFO",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",

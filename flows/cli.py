@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import logging
@@ -98,9 +99,14 @@ def _print_summary(summary: object) -> None:
     print(f"  {'total':<14}{total:>10,}")
 
 
-def _quiet_logs() -> None:
-    # Before Prefect and dbt are imported: only warnings from Prefect, no dbt event log.
-    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+def _quiet_logs(force: bool = True) -> None:
+    # Before Prefect and dbt are imported: only warnings from Prefect, no dbt event log;
+    # without ``force`` a level the environment sets is kept (--json: stdout holds the JSON,
+    # the log on stderr is the caller's choice).
+    if force:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    else:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ["DBT_QUIET"] = "true"
 
 
@@ -140,7 +146,19 @@ def _warehouse_from_args(args: argparse.Namespace) -> Iterator[None]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the qualify flow."""
     if args.quiet or args.json:  # --json: stdout holds only the JSON document
-        _quiet_logs()
+        _quiet_logs(force=args.quiet)
+    from flows.prefect_server import start_early
+
+    # Prefect's temporary server boots on the other core while the checks and imports run
+    server = start_early()
+    try:
+        return _run(args, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run(args: argparse.Namespace, server: Any) -> int:
     listener = _progress_listener(args)
     from flows import progress
     from flows.qualify import nothing_new, qualify
@@ -149,9 +167,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     rebuild = args.full_refresh or getattr(args, "since", None) is not None
     reloading = getattr(args, "paths", None) is not None or getattr(args, "reload_since", None)
     if not rebuild and not reloading:
-        # nothing new: said without starting Prefect's temporary server
+        # nothing new: said without the flow, and without waiting for Prefect's server
         summary = nothing_new(args.sources, args.warehouse_url, args.config, args.mappings)
-    with progress.watching(listener) if listener and not summary else contextlib.nullcontext():
+    serving = server.serving() if server is not None and not summary else contextlib.nullcontext()
+    watching = progress.watching(listener) if listener and not summary else contextlib.nullcontext()
+    with serving, watching:
         summary = summary or qualify(
             sources=args.sources,
             warehouse_url=args.warehouse_url,
@@ -1009,5 +1029,18 @@ def _print_failure(args: argparse.Namespace, exc: BaseException, code: int) -> N
     print(f"leadflow {args.command} {what}: {message}", file=sys.stderr)
 
 
+def console() -> None:
+    """The ``leadflow`` command: :func:`main`, then an exit without the interpreter's
+    teardown. Freeing dbt's, GX's and Prefect's objects one by one takes 1-2 s after the
+    work is done; by then every warehouse connection is closed. The exit handlers still run
+    (they stop a Prefect server Prefect started itself), and the output is flushed."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    atexit._run_exitfuncs()  # what the interpreter would run at exit, in the same order
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -243,6 +243,14 @@ def stage_records(duck: Any, path: Path, dialect: CsvDialect) -> None:
         if quote
         else "0"
     )
+    if not duck.execute(f"select bool_or(({quotes}) % 2 = 1) from _physical").fetchone()[0]:
+        # every quote closes on its line (the usual file): each line is a record
+        duck.execute(
+            "create temp table _records as select line_no as ordinal, line_no as start_line, "
+            "coalesce(_line, '') as text, coalesce(_line, '') = '' as is_blank from _physical"
+        )
+        duck.execute("drop table _physical")
+        return
     duck.execute(
         f"""
         create temp table _records as

@@ -392,18 +392,27 @@ class Staged:
     dialect: CsvDialect | None = None
 
 
-# temp tables a load creates in its DuckDB connection
+# temp views and tables a load creates in its DuckDB connection (views first: they read
+# the tables); a view is a step read once, so its rows are never copied
+STAGING_VIEWS = ("_new", "_accepted")
 STAGING_TABLES = (
     "_src", "_broken", "_rej_errors", "_rej_scans", "_rej_lines", "_physical", "_records",
-    "_line_map", "_lines_raw", "_parsed", "_accepted", "_keyed", "_existing",
-    "_existing_quarantine", "_new", "_quarantined",
+    "_line_map", "_lines_raw", "_parsed", "_keyed", "_existing", "_existing_quarantine",
+    "_quarantined",
 )  # fmt: skip
+
+
+def drop_staging(duck: Any) -> None:
+    """Drop a load's temp views and tables."""
+    for view in STAGING_VIEWS:
+        duck.execute(f"drop view if exists {view}")
+    for table in STAGING_TABLES:
+        duck.execute(f"drop table if exists {table}")
 
 
 def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) -> Staged:
     """Read ``path`` into temp table ``_parsed`` (+ ``_broken`` lines) in ``duck``."""
-    for table in STAGING_TABLES:
-        duck.execute(f"drop table if exists {table}")
+    drop_staging(duck)
     dialect = None
     if profile.format == "csv":
         try:
@@ -851,7 +860,7 @@ def _stage_or_reject(duck: Any, path: Path, load: Load) -> Staged | None:
 
 
 def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> None:
-    """Temp tables ``_new`` (raw rows to insert, with their record key and hash) and
+    """Temp view ``_new`` (raw rows to insert, with their record key and hash) and
     ``_quarantined`` (quarantine rows to insert): of a changed file only what was not loaded
     before, which counts as ``rows_unchanged``. Needs ``_existing`` and
     ``_existing_quarantine`` when ``load.changed``."""
@@ -860,7 +869,7 @@ def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> Non
     names = [c.name for c in table.columns if c.name not in RECORD_COLUMNS]
     accepted = _accepted_select(profile, staged.columns, load.relative, load.batch, now_sql)
     duck.execute(
-        f"create temp table _accepted as select * from ({accepted}) "
+        f"create temp view _accepted as select * from ({accepted}) "
         f"accepted({', '.join(_ident(n) for n in names)})"
     )
     duck.execute(f"create temp table _keyed as {keyed_table_sql(profile.entity, '_accepted')}")
@@ -872,7 +881,7 @@ def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> Non
         quarantined += f" where {QUARANTINE_ROW_HASH} not in (select _q from _existing_quarantine)"
     else:
         rows = "select * from _keyed"
-    duck.execute(f"create temp table _new as {versioned_rows_sql(rows, now_sql)}")
+    duck.execute(f"create temp view _new as {versioned_rows_sql(rows, now_sql)}")
     duck.execute(f"create temp table _quarantined as {quarantined}")
     loaded = duck.execute("select count(*) from _new").fetchone()[0]
     kept = duck.execute("select count(*) from _quarantined").fetchone()[0]
@@ -925,8 +934,7 @@ def _load_into_duckdb(load: Load, path: Path) -> FileResult:
                 duck.execute("rollback")
                 raise
         finally:
-            for name in STAGING_TABLES:
-                duck.execute(f"drop table if exists {name}")
+            drop_staging(duck)
     return result
 
 

@@ -393,6 +393,7 @@ def qualify(
 
     A failed run POSTs a JSON summary to ``LEADFLOW_NOTIFY_WEBHOOK_URL`` when it is set.
     """
+    begun = time.perf_counter()
     warehouse: Warehouse | None = None
     summary = RunSummary(batch_id=new_batch_id(), warehouse="")
     try:
@@ -403,8 +404,9 @@ def qualify(
             window = _window(backfill_since, backfill_until)
             reloading = _reload_request(reload, reload_since)
             summary = _qualify_locked(
-                summary, warehouse, sources, config, mappings, full_refresh, window, reloading
-            )
+                summary, warehouse, sources, config, mappings, full_refresh, window, reloading,
+                begun,
+            )  # fmt: skip
         if strict and summary.rejected_files():
             raise RejectedFiles(summary)
         return summary
@@ -423,8 +425,10 @@ def _qualify_locked(
     full_refresh: bool,
     window: tuple[datetime, datetime] | None = None,
     reloading: tuple[list[str], datetime | None] | None = None,
+    begun: float | None = None,
 ) -> RunSummary:
-    """The steps of :func:`qualify`, run while holding the warehouse lock."""
+    """The steps of :func:`qualify`, run while holding the warehouse lock; ``begun``: when
+    the flow began (the ``prepare`` step: lock, connection, configuration, raw schema)."""
     landing = str(sources or SAMPLE_SOURCES_DIR)
     folder = config_dir(config)
     # every configuration file is read and validated before anything is loaded; the mapping
@@ -445,6 +449,7 @@ def _qualify_locked(
     logger.info("batch %s: warehouse %s, landing %s", summary.batch_id, summary.warehouse, landing)
 
     started = time.perf_counter()
+    summary.timings["prepare"] = started - (begun or started)
     fs, root = open_landing(landing)
     planned, unmapped = plan_files(fs, root, profiles)
     summary.tiers_before = tier_counts(engine)
@@ -540,6 +545,7 @@ def _qualify_locked(
     progress.advance(len(summary.published), rows=sum(summary.published.values()))
     progress.finish()
     summary.timings["publish"] = time.perf_counter() - started
+    started = time.perf_counter()
     summary.tiers = tier_counts(engine)
     if handoff.enabled:
         started = time.perf_counter()
@@ -549,6 +555,7 @@ def _qualify_locked(
     logger.info(
         "batch %s: published %s; tiers %s", summary.batch_id, summary.published, summary.tiers
     )
+    summary.timings["report"] = time.perf_counter() - started - summary.timings.get("handoff", 0)
     return summary
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -310,3 +313,45 @@ def test_a_failed_dbt_test_names_its_model_column_rows_and_samples(tmp_path, pre
         "e.g. {'value_field': 'bogus', 'n_records': 2}; {'value_field': 'Page View', "
         "'n_records': 1} (test.leadflow.source_accepted_values_raw_events_event_type"
     ) in message
+
+
+def _processes_with(home: str) -> list[str]:
+    """Command lines of the running processes whose environment holds ``home``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if home.encode() in (proc / "environ").read_bytes():
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.integration
+def test_a_run_ends_prefects_server_and_its_flow_run_and_logs_are_recorded(tmp_path):
+    """The temporary server started with the command serves the flow run, receives its
+    logs, and is gone when the command exits (killed, not left behind)."""
+    import sqlite3
+
+    home = tmp_path / "prefect-home"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_LOGGING_LEVEL": "INFO",  # --json keeps a level the environment sets
+    }
+    env.pop("PREFECT_API_URL", None)
+    warehouse = f"duckdb:///{tmp_path}/w.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--warehouse-url", warehouse, "--json"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["tiers"]["sql"] == 32
+    assert "Beginning flow run" in done.stderr  # the INFO level the environment asked for
+    assert _processes_with(str(home)) == []
+    with sqlite3.connect(home / "prefect.db") as db:
+        runs = db.execute("select id, state_type from flow_run").fetchall()
+        assert [state for _, state in runs] == ["COMPLETED"]
+        logs = db.execute("select message from log where flow_run_id = ?", (runs[0][0],))
+        messages = [m for (m,) in logs]
+    assert any("published" in m for m in messages)
