@@ -1,6 +1,6 @@
 {#- The MQL cycles: one row per lead and cycle that reached MQL (int_lead_cycles), with the
     lead's facts that sales routing (int_lead_owners) and the first-contact SLA
-    (marts.sla_breaches) read. -#}
+    (marts.sla_breaches) read, its attributes (attr__<name>, typed) included. -#}
 
 with
 
@@ -21,6 +21,9 @@ final as (
 
     select
         cycles.*,
+        {%- for name in attributes() %}
+        leads.attr__{{ name }},
+        {%- endfor %}
         leads.account_name,
         leads.lead_country_code,
         leads.industry_as_exported,

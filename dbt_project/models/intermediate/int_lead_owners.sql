@@ -1,20 +1,6 @@
 {#- The sales owner of every lead and MQL cycle, routed by config/handoff.yml: the first
     matching rule names an owner, or a team whose members take turns in MQL order. Once a
     cycle was handed off, its owner is the one it was handed to, whatever the rules say now. -#}
-{%- set columns = {
-    'country_code': 'cycles.lead_country_code',
-    'industry': 'cycles.industry_as_exported',
-    'persona': 'cycles.persona',
-    'job_title': 'cycles.job_title',
-    'company_domain': 'cycles.company_domain',
-    'mql_reason': 'cycles.mql_reason',
-    'first_touch_source_type': 'cycles.first_touch_source_type',
-    'last_touch_source_type': 'cycles.last_touch_source_type',
-    'employees': 'cycles.employees',
-    'annual_revenue_usd': 'cycles.annual_revenue_usd',
-    'fit_score': 'cycles.fit_score',
-    'engagement_score': 'cycles.engagement_score',
-} -%}
 
 with
 
@@ -49,7 +35,7 @@ routed as (
         cycles.lead_id,
         cycles.cycle,
         cycles.mql_at,
-        {{ routing_rule(columns) }} as routing_rule
+        {{ routing_rule('cycles') }} as routing_rule
     from cycles
 
 ),
