@@ -5,6 +5,7 @@ outbox forgotten with the person."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
@@ -306,6 +307,39 @@ def test_qualify_hands_off_and_keeps_the_owner(warehouse, config, tmp_path) -> N
     assert {lead: owner for lead, owner, _ in rows} == owners
     clocks = query(warehouse, "select distinct sla_clock from marts.sla_breaches")
     assert set(clocks) <= {("mql",), ("hand_off",)}
+
+
+def test_the_handoff_flow_fails_while_dead_letters_remain(
+    prefect_harness, warehouse, config, receiver_factory, monkeypatch
+) -> None:
+    """The Prefect flow of the scheduled deployment (flows.handoff.flow): a run that leaves
+    dead letters fails, after recording them and its artifact; the next run delivers them."""
+    from prefect.client.orchestration import get_client
+
+    from flows.handoff.flow import DeadLetters, handoff
+
+    since = "2026-10-15"
+    [(wanted,)] = query(
+        warehouse, f"select count(*) from marts.mql_leads where mql_at >= '{since}'"
+    )
+    settings = yaml.safe_load((config / "handoff.yml").read_text(encoding="utf-8"))
+    settings["webhook"].update(max_attempts=2, backoff_seconds=[0])
+    (config / "handoff.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    monkeypatch.setenv("LEADFLOW_HANDOFF_SECRET", SECRET)
+    url = duckdb_url(warehouse)
+    down = receiver_factory(1.0, name="down")
+    with pytest.raises(DeadLetters, match=f"{wanted} leads were not accepted"):
+        handoff(warehouse_url=url, config=str(config), webhook_url=down.url, since=since)
+    up = receiver_factory(0.0, name="up")
+    summary = handoff(warehouse_url=url, config=str(config), webhook_url=up.url, since=since)
+    assert summary["handed_off"] == wanted == len(up.accepted()) and summary["dead"] == 0
+
+    async def artifact() -> str:
+        async with get_client() as client:
+            found = await client.read_latest_artifacts()
+            return next(a.data for a in found if a.key == "handoff")
+
+    assert f"| {wanted:,} | {wanted:,} | 0 | 0 |" in asyncio.run(artifact())
 
 
 def test_secret_from_a_prefect_secret_block(prefect_harness, monkeypatch) -> None:
