@@ -496,6 +496,7 @@ def cmd_handoff(args: argparse.Namespace) -> int:
             out=args.out,
             since=args.since,
             lock_timeout=args.lock_timeout,
+            mappings=args.mappings,
         )
     except WarehouseBusy as exc:
         print(f"\nleadflow handoff refused: {exc}", file=sys.stderr)
@@ -759,9 +760,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--since",
         help="hand off only MQLs from this day on (YYYY-MM-DD; default: the whole backlog)",
     )
-    _add_warehouse_options(handoff, lock=True)
+    _add_warehouse_options(handoff, lock=True, mappings=True)
     handoff.add_argument("--json", action="store_true", help="print the summary as JSON")
-    handoff.set_defaults(func=cmd_handoff, lock="exclusive", check=("config",))
+    handoff.set_defaults(func=cmd_handoff, lock="exclusive", check=("config", "mappings"))
 
     spark = sub.add_parser(
         "spark",

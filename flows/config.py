@@ -689,5 +689,5 @@ def dbt_variables(config_dir: Path, attributes: dict[str, str] | None = None) ->
         "qualification": load_qualification(config_dir).dbt_var(),
         "funnel": load_funnel(config_dir).dbt_var(),
         "scoring_fingerprint": scoring.fingerprint(),
-        "handoff": load_handoff(config_dir).routing.dbt_var(),
+        "handoff": load_handoff(config_dir, attributes).routing.dbt_var(attributes),
     }

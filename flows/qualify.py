@@ -439,7 +439,7 @@ def _qualify_locked(
     scoring, qualification = load_scoring(folder, attributes), load_qualification(folder)
     profiles = [p.declare("event_type", scoring.event_types) for p in profiles]
     access = load_access(folder)
-    handoff = load_handoff(folder)
+    handoff = load_handoff(folder, attributes)
     if handoff.enabled:  # the channel and its secret are checked before anything is loaded
         choose_channel(handoff, None, None, None)
         handoff_secret = handoff.secret() if handoff.channel == "webhook" else None

@@ -129,7 +129,8 @@ def explain(
     "did you mean" for an unknown key)."""
     lines = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        # a mapping key that fails validation is at (..., key, "[key]"): name the key
+        loc = tuple(part for part in err["loc"] if part != "[key]")
         line = source.line_of(loc)
         where = f"{source.path}:{line}" if line else str(source.path)
         key = ".".join(str(p) for p in loc) or "(top level)"

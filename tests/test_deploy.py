@@ -4,11 +4,13 @@ One module-scoped fixture creates a PostgreSQL database for Prefect, starts the 
 127.0.0.1 (a free port, `PREFECT_HOME` in a temporary folder), creates the process work
 pool named in prefect.yaml and runs `prefect deploy --all --no-prompt` from the project
 root. The tests then read the deployments back and let a process worker execute a
-scheduled run of `qualify/qualify-incremental` end to end into a DuckDB file.
+scheduled run of `qualify/qualify-incremental` end to end into a DuckDB file, then a run of
+`handoff/handoff-to-sales` on that warehouse.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import socket
@@ -190,9 +192,12 @@ def test_prefect_deploy_all_registers_the_deployments_with_their_schedules(prefe
     with prefect_server.client() as client:
         pool = client.read_work_pool(POOL)
         assert pool.type == "process"
-        assert set(expected) == {"qualify-incremental", "qualify-full-refresh", "recycle-nurture"}
+        assert set(expected) == {
+            "qualify-incremental", "qualify-full-refresh", "recycle-nurture", "handoff-to-sales",
+        }  # fmt: skip
+        flows = {"recycle-nurture": "recycle-nurture", "handoff-to-sales": "handoff"}
         for name, spec in expected.items():
-            flow = "recycle-nurture" if name == "recycle-nurture" else "qualify"
+            flow = flows.get(name, "qualify")
             deployment = client.read_deployment_by_name(f"{flow}/{name}")
             assert deployment.entrypoint == spec["entrypoint"]
             assert deployment.work_pool_name == POOL
@@ -211,7 +216,8 @@ def test_prefect_deploy_all_registers_the_deployments_with_their_schedules(prefe
 
 
 def test_the_server_scheduler_turns_the_cron_schedules_into_runs(prefect_server):
-    """Every quarter hour (UTC), 02:30 in Madrid with full_refresh, the recycle list at 06:00."""
+    """Every quarter hour (UTC), 02:30 in Madrid with full_refresh, the recycle list at 06:00,
+    the hand-off five minutes after each quarter hour (UTC)."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterName,
@@ -251,9 +257,29 @@ def test_the_server_scheduler_turns_the_cron_schedules_into_runs(prefect_server)
     for run in runs["recycle-nurture"]:
         at = run.expected_start_time.astimezone(ZoneInfo("Europe/Madrid"))
         assert (at.hour, at.minute) == (6, 0), at
+    for run in runs["handoff-to-sales"]:
+        at = run.expected_start_time.astimezone(UTC)
+        assert at.minute % 15 == 5 and at.second == 0, at
+        assert run.parameters["lock_timeout"] == 300
+
+
+def wait_for_run(client, flow_run_id, worker: subprocess.Popen, worker_log: Path):
+    """The flow run once final, and the names of its states."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        run = client.read_flow_run(flow_run_id)
+        if run.state is not None and run.state.is_final():
+            return run, [s.name for s in client.read_flow_run_states(flow_run_id)]
+        assert worker.poll() is None, f"worker exited:\n{tail(worker_log)}"
+        assert time.monotonic() < deadline, (
+            f"flow run still {run.state_name} after {RUN_TIMEOUT} s:\n{tail(worker_log)}"
+        )
+        time.sleep(1)
 
 
 def test_a_process_worker_runs_a_scheduled_qualify_run_end_to_end(prefect_server, tmp_path):
+    """A worker takes a scheduled run of qualify-incremental to Completed, then a run of
+    handoff-to-sales that writes the new MQLs to a Zoho import file."""
     from prefect.states import Scheduled
 
     warehouse = tmp_path / "leadflow.duckdb"
@@ -289,27 +315,26 @@ def test_a_process_worker_runs_a_scheduled_qualify_run_end_to_end(prefect_server
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
+    crm_out = tmp_path / "crm"
     try:
-        deadline = time.monotonic() + RUN_TIMEOUT
         with prefect_server.client() as client:
-            while True:
-                run = client.read_flow_run(flow_run.id)
-                if run.state is not None and run.state.is_final():
-                    break
-                assert worker.poll() is None, f"worker exited:\n{tail(worker_log)}"
-                assert time.monotonic() < deadline, (
-                    f"flow run still {run.state_name} after {RUN_TIMEOUT} s:\n{tail(worker_log)}"
-                )
-                time.sleep(1)
-            states = [s.name for s in client.read_flow_run_states(flow_run.id)]
+            run, states = wait_for_run(client, flow_run.id, worker, worker_log)
+            elapsed = time.monotonic() - started
+            log(f"worker run {run.name}: {run.state_name} after {elapsed:.1f} s; states {states}")
+            assert run.state.is_completed(), (
+                f"{run.state_name}: {run.state.message}\n{tail(worker_log, 80)}"
+            )
+            handoff = client.read_deployment_by_name("handoff/handoff-to-sales")
+            parameters = {"warehouse_url": duckdb_url(warehouse), "crm": "zoho",
+                          "out": str(crm_out)}  # fmt: skip
+            handoff_run = client.create_flow_run_from_deployment(
+                handoff.id, parameters=parameters, work_queue_name=queue
+            )
+            handed, handoff_states = wait_for_run(client, handoff_run.id, worker, worker_log)
     finally:
         stop(worker)
-    elapsed = time.monotonic() - started
-    log(f"worker run {run.name}: {run.state_name} after {elapsed:.1f} s; states {states}")
+    log(f"hand-off run {handed.name}: {handed.state_name}; states {handoff_states}")
 
-    assert run.state.is_completed(), (
-        f"{run.state_name}: {run.state.message}\n{tail(worker_log, 80)}"
-    )
     assert states[0] == "Scheduled" and "Running" in states and states[-1] == "Completed"
     assert run.start_time >= scheduled_time - timedelta(seconds=1)  # not before its time
     assert run.parameters == {
@@ -320,3 +345,13 @@ def test_a_process_worker_runs_a_scheduled_qualify_run_end_to_end(prefect_server
     assert leads > 0
     assert not (tmp_path / "default.duckdb").exists()
     log(f"marts.leads: {leads} rows in {warehouse.name}")
+
+    assert handed.state.is_completed(), (
+        f"{handed.state_name}: {handed.state.message}\n{tail(worker_log, 80)}"
+    )
+    assert handed.parameters == {**handoff.parameters, **parameters}
+    [written] = crm_out.glob("leadflow-zoho-leads-*.csv")
+    [(mqls,)] = query(warehouse, "select count(*) from marts.mql_leads")
+    with written.open(encoding="utf-8", newline="") as handle:
+        assert mqls > 0 and len(list(csv.DictReader(handle))) == mqls
+    assert query(warehouse, "select distinct status from ops.handoffs") == [("written",)]

@@ -1,9 +1,11 @@
 """`leadflow handoff` against real receivers: a webhook server in its own process that fails
 30 % of requests and is killed once, a hand-off process killed mid-way, CRM import files,
-dead letters, routing in the marts and the outbox forgotten with the person."""
+dead letters, routing in the marts (by lead fields and by attributes of every type) and the
+outbox forgotten with the person."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
@@ -21,6 +23,7 @@ from flows.handoff import outbox
 from flows.handoff.config import load_handoff
 from flows.handoff.crm import COLUMNS
 from flows.handoff.run import hand_off
+from flows.mapping import attribute_types, load_profiles
 from flows.privacy import erase_person
 from flows.settings import ConfigurationError, Warehouse
 from flows.warehouse import make_engine
@@ -306,6 +309,39 @@ def test_qualify_hands_off_and_keeps_the_owner(warehouse, config, tmp_path) -> N
     assert set(clocks) <= {("mql",), ("hand_off",)}
 
 
+def test_the_handoff_flow_fails_while_dead_letters_remain(
+    prefect_harness, warehouse, config, receiver_factory, monkeypatch
+) -> None:
+    """The Prefect flow of the scheduled deployment (flows.handoff.flow): a run that leaves
+    dead letters fails, after recording them and its artifact; the next run delivers them."""
+    from prefect.client.orchestration import get_client
+
+    from flows.handoff.flow import DeadLetters, handoff
+
+    since = "2026-10-15"
+    [(wanted,)] = query(
+        warehouse, f"select count(*) from marts.mql_leads where mql_at >= '{since}'"
+    )
+    settings = yaml.safe_load((config / "handoff.yml").read_text(encoding="utf-8"))
+    settings["webhook"].update(max_attempts=2, backoff_seconds=[0])
+    (config / "handoff.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    monkeypatch.setenv("LEADFLOW_HANDOFF_SECRET", SECRET)
+    url = duckdb_url(warehouse)
+    down = receiver_factory(1.0, name="down")
+    with pytest.raises(DeadLetters, match=f"{wanted} leads were not accepted"):
+        handoff(warehouse_url=url, config=str(config), webhook_url=down.url, since=since)
+    up = receiver_factory(0.0, name="up")
+    summary = handoff(warehouse_url=url, config=str(config), webhook_url=up.url, since=since)
+    assert summary["handed_off"] == wanted == len(up.accepted()) and summary["dead"] == 0
+
+    async def artifact() -> str:
+        async with get_client() as client:
+            found = await client.read_latest_artifacts()
+            return next(a.data for a in found if a.key == "handoff")
+
+    assert f"| {wanted:,} | {wanted:,} | 0 | 0 |" in asyncio.run(artifact())
+
+
 def test_secret_from_a_prefect_secret_block(prefect_harness, monkeypatch) -> None:
     """Without LEADFLOW_HANDOFF_SECRET the signing secret comes from the Prefect Secret block
     named by LEADFLOW_HANDOFF_SECRET_BLOCK; a missing block is a configuration error."""
@@ -323,3 +359,144 @@ def test_secret_from_a_prefect_secret_block(prefect_harness, monkeypatch) -> Non
     monkeypatch.setenv(SECRET_BLOCK_ENV, "no-such-block")
     with pytest.raises(ConfigurationError, match="no-such-block"):
         HandoffConfig().secret()
+
+
+# A business whose contacts carry attributes of every type; one text message each makes
+# every lead an MQL, so each meets the routing rules.
+ROUTED_CONTACTS = """\
+Email,Created,Industry,Consent,Occupation,Visits,Customer,Trial Start
+ana@acme.io,2026-03-02 09:00,Software,yes,Student,3,no,2026-03-01
+bob@bolt.io,2026-03-02 10:00,Software,yes,Working Professional,12,no,2026-03-01
+cy@crane.io,2026-03-03 09:00,Software,yes,Working Professional,2,yes,2026-03-01
+dee@dune.io,2026-03-03 11:00,Software,yes,Working Professional,1,no,2026-01-15
+eve@elm.io,2026-03-04 11:00,Software,yes,Self-employed,,no,
+"""
+ROUTED_PROFILES = {
+    "crm_leads": {
+        "name": "crm_leads", "entity": "contacts", "source_type": "crm",
+        "match": ["crm/leads*.csv"], "format": "csv",
+        "columns": {"email": "Email", "captured_at": "Created", "industry": "Industry",
+                    "consent": "Consent"},
+        "attributes": {
+            "occupation": "Occupation",
+            "visits": {"column": "Visits", "type": "number"},
+            "customer": {"column": "Customer", "type": "boolean"},
+            "trial_start": {"column": "Trial Start", "type": "date"},
+        },
+    },
+    "crm_activity": {
+        "name": "crm_activity", "entity": "events", "source_type": "crm",
+        "match": ["crm/activity*.csv"], "format": "csv",
+        "columns": {"email": "Email", "occurred_at": "Activity Date", "event_type": "Activity"},
+        "values": {"event_type": {"SMS Sent": "sms_sent"}},
+    },
+}  # fmt: skip
+ROUTED_ICP = {"fit_threshold": 10, "criteria": [
+    {"name": "industry", "field": "industry", "values": {"Software": 20}}]}  # fmt: skip
+ROUTED_SCORING = {
+    "window_days": 90, "mql_threshold": 40, "event_types": ["sms_sent"], "hand_raise": [],
+    "consent": {"require_explicit": True},
+    "rules": [{"name": "sms", "event_type": "sms_sent", "points": 50, "cap": 50}],
+}  # fmt: skip
+# Rules over attributes of each type; a lead goes to the first that matches.
+ROUTED_RULES = """\
+routing:
+  rules:
+    - name: students
+      when: {occupation: [STUDENT, apprentice]}
+      owner: Sam Student
+    - name: frequent visitors
+      when: {visits: {min: 10}}
+      owner: Vera Visits
+    - name: customers
+      when: {customer: [true]}
+      owner: Carl Customer
+    - name: early trials
+      when: {trial_start: {max: 2026-02-01}, visits: {max: 5}}
+      owner: Tina Trial
+  default_owner: Dora Default
+"""
+
+
+def routed_business(root: Path, rules: str = ROUTED_RULES) -> tuple[Path, Path, Path]:
+    """Landing, mapping and configuration folders of the attribute-routed business."""
+    landing, mappings, config = root / "landing", root / "mappings", root / "config"
+    (landing / "crm").mkdir(parents=True)
+    mappings.mkdir()
+    (landing / "crm" / "leads_2026-03.csv").write_text(ROUTED_CONTACTS, encoding="utf-8")
+    activity = "Email,Activity Date,Activity\n" + "".join(
+        f"{line.split(',')[0]},2026-03-05 10:00,SMS Sent\n"
+        for line in ROUTED_CONTACTS.splitlines()[1:]
+    )
+    (landing / "crm" / "activity_2026-03.csv").write_text(activity, encoding="utf-8")
+    for name, profile in ROUTED_PROFILES.items():
+        (mappings / f"{name}.yml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    shutil.copytree(ROOT / "config", config)
+    (config / "icp.yml").write_text(yaml.safe_dump(ROUTED_ICP), encoding="utf-8")
+    (config / "scoring.yml").write_text(yaml.safe_dump(ROUTED_SCORING), encoding="utf-8")
+    handoff = (config / "handoff.yml").read_text(encoding="utf-8")
+    handoff = handoff[: handoff.index("\nrouting:")] + "\n" + rules
+    (config / "handoff.yml").write_text(handoff, encoding="utf-8")
+    return landing, mappings, config
+
+
+@pytest.mark.integration
+def test_routing_by_attributes_of_every_type(tmp_path) -> None:
+    """Rules over a text, a number, a boolean and a date attribute route the MQLs of a
+    real `leadflow run`; `leadflow handoff` writes each to its owner."""
+    landing, mappings, config = routed_business(tmp_path)
+    warehouse = tmp_path / "w.duckdb"
+    run = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--sources", str(landing), "--config",
+         str(config), "--mappings", str(mappings), "--warehouse-url", duckdb_url(warehouse)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    routed = query(warehouse, "select email, routing_rule, owner from marts.mql_leads order by 1")
+    assert routed == [
+        ("ana@acme.io", "students", "Sam Student"),  # text, compared case-insensitively
+        ("bob@bolt.io", "frequent visitors", "Vera Visits"),  # number >= 10
+        ("cy@crane.io", "customers", "Carl Customer"),  # boolean yes
+        ("dee@dune.io", "early trials", "Tina Trial"),  # date on or before 2026-02-01
+        ("eve@elm.io", "default", "Dora Default"),  # no values: no rule holds
+    ]
+    out = tmp_path / "crm"
+    handoff = subprocess.run(
+        handoff_command(warehouse, config, "--mappings", str(mappings), "--crm", "zoho",
+                        "--out", str(out)),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert handoff.returncode == 0, handoff.stderr[-3000:]
+    [written] = out.glob("*.csv")
+    with written.open(encoding="utf-8", newline="") as handle:
+        owners = sorted((r["Email"], r["Lead Owner"]) for r in csv.DictReader(handle))
+    assert owners == [(email, owner) for email, _, owner in routed]
+
+
+def test_an_unknown_attribute_in_a_rule_is_refused(tmp_path) -> None:
+    """A rule naming neither a lead field nor an attribute of the mapping profiles stops
+    `leadflow handoff` and `leadflow run` with exit code 2, naming file, line and key."""
+    rules = ROUTED_RULES.replace("{customer: [true]}", "{custmer: [true]}")
+    _, mappings, config = routed_business(tmp_path, rules)
+    line = 1 + config.joinpath("handoff.yml").read_text().splitlines().index(
+        "      when: {custmer: [true]}"
+    )
+    with pytest.raises(ConfigurationError, match="did you mean 'customer'"):
+        load_handoff(config, attribute_types(load_profiles(mappings)))
+    for command in (
+        handoff_command(tmp_path / "w.duckdb", config, "--mappings", str(mappings)),
+        [sys.executable, "-m", "flows.cli", "run", "--config", str(config), "--mappings",
+         str(mappings), "--warehouse-url", duckdb_url(tmp_path / "w.duckdb")],
+    ):  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 2, result.stderr
+        assert f"handoff.yml:{line}: routing.rules.2.when.custmer" in result.stderr
+        assert "did you mean 'customer'" in result.stderr
+        assert "Traceback" not in result.stderr
+    # the attributes are known through their mapping profiles only: not the shipped ones
+    _, _, shipped = routed_business(tmp_path / "shipped")
+    result = subprocess.run(
+        handoff_command(tmp_path / "w.duckdb", shipped), capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stderr
+    assert "unknown field or attribute 'occupation'" in result.stderr

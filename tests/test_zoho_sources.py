@@ -4,6 +4,9 @@ stages to leadflow's, and a broken row goes to the quarantine with its reason.""
 
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -122,13 +125,13 @@ def test_deals_land_in_opportunities_with_leadflow_stages(loaded) -> None:
 
 def test_generator_writes_zoho_deals_only_when_asked(tmp_path) -> None:
     """generate(crm="zoho") writes the Salesforce snapshots' opportunities as Zoho Deals
-    exports and changes nothing else; they load through zoho_deals, the broken ones to the
-    quarantine."""
+    exports (and Zoho's Leads and Contacts) and changes nothing else; the deals load through
+    zoho_deals, the broken ones to the quarantine."""
     from flows.generate import generate
 
     base = generate(leads=400, seed=7, out=tmp_path / "salesforce")
     zoho = generate(leads=400, seed=7, out=tmp_path / "zoho", crm="zoho")
-    deals = sorted(f for f in zoho["files"] if f.startswith("zoho/"))
+    deals = sorted(f for f in zoho["files"] if f.startswith("zoho/Deals_"))
     snapshots = sorted(f for f in base["files"] if f.startswith("salesforce/"))
     assert len(deals) == len(snapshots) == 10
     assert not any(f.startswith("salesforce/") for f in zoho["files"])
@@ -180,3 +183,75 @@ def test_a_lead_carries_its_firmographics_and_attributes(loaded) -> None:
     assert json.loads(attributes) == {
         "lead_status": "Contacted", "rating": "Active", "lead_owner": "Lucía Ortega",
     }  # fmt: skip
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.integration
+def test_generated_zoho_leads_and_contacts_load_through_their_profiles(tmp_path) -> None:
+    """generate(crm="zoho") also writes one Zoho Leads and one Contacts export, the same
+    for the same seed: the hand-raisers as leads, those with a deal as contacts with the
+    deals' e-mails. A real `leadflow run` loads them whole through zoho_leads and
+    zoho_contacts, and the leads' Zoho fields reach marts.lead_attributes."""
+    from flows.generate import generate
+
+    out = tmp_path / "landing"
+    files = generate(leads=400, seed=7, out=out, crm="zoho")["files"]
+    again = generate(leads=400, seed=7, out=tmp_path / "again", crm="zoho")["files"]
+    people = {
+        "zoho/Leads_2026-10-31.csv": "zoho_leads",
+        "zoho/Contacts_2026-10-31.csv": "zoho_contacts",
+    }
+    for rel in people:
+        assert (out / rel).read_bytes() == (tmp_path / "again" / rel).read_bytes(), rel
+    assert files == again
+    leads = read_csv(out / "zoho/Leads_2026-10-31.csv")
+    contacts = read_csv(out / "zoho/Contacts_2026-10-31.csv")
+    assert len(leads) == files["zoho/Leads_2026-10-31.csv"] > 50
+    assert len(contacts) == files["zoho/Contacts_2026-10-31.csv"] > 10
+    assert list(leads[0])[:8] == ["Record Id", "Lead Owner", "First Name", "Last Name", "Title",
+                                  "Company", "Email", "Phone"]  # fmt: skip
+    assert {"Lead Status", "Lead Source", "Annual Revenue", "No. of Employees", "Rating",
+            "Industry", "Country", "Created Time"} <= set(leads[0])  # fmt: skip
+    assert {"Contact Owner", "Account Name", "Mailing Country"} <= set(contacts[0])
+    # a converted lead is a contact, not a lead; every deal's contact is one of them
+    lead_emails = {r["Email"] for r in leads}
+    contact_emails = {r["Email"] for r in contacts}
+    assert len(lead_emails) == len(leads) and len(contact_emails) == len(contacts)
+    assert not lead_emails & contact_emails
+    deals = read_csv(out / "zoho/Deals_2026-10-31.csv")
+    # a few deals lack the contact's e-mail on purpose (quarantined); the others name a contact
+    deal_emails = {r["Contact Email"] for r in deals} - {""}
+    assert deal_emails <= contact_emails and len(deal_emails) >= 0.8 * len(contact_emails)
+    assert {r["Account Name"] for r in contacts} <= {r["Account Name"] for r in deals}
+    statuses = {r["Lead Status"] for r in leads}
+    assert {"Pre-Qualified", "Not Qualified", "Not Contacted"} <= statuses
+
+    path = tmp_path / "wh.duckdb"
+    run = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--sources", str(out), "--warehouse-url",
+         duckdb_url(path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    ledger = query(
+        path,
+        "select source_file, mapping, rows_read, rows_loaded, rows_quarantined "
+        "from raw.load_ledger where source_file similar to 'zoho/(Leads|Contacts).*' order by 1",
+    )
+    assert ledger == [
+        ("zoho/Contacts_2026-10-31.csv", "zoho_contacts", len(contacts), len(contacts), 0),
+        ("zoho/Leads_2026-10-31.csv", "zoho_leads", len(leads), len(leads), 0),
+    ]
+    owners = {r["Lead Owner"] for r in leads}
+    landed = dict(
+        query(
+            path,
+            "select attribute, count(distinct value_text) from marts.lead_attributes "
+            "where attribute in ('lead_status', 'lead_owner') group by 1",
+        )
+    )
+    assert landed == {"lead_status": len(statuses), "lead_owner": len(owners)}

@@ -22,27 +22,39 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- SQL: whether one condition of a rule holds; `columns` maps a routing field to its
-    expression. Text compares lower-case with a list, numbers with an inclusive range. -#}
-{% macro routing_condition(condition, columns) -%}
-    {%- set expr = columns[condition.field] -%}
+{#- SQL: whether one condition of a rule holds over the columns of `relation` (the MQL
+    cycles, int_lead_mql_cycles). A condition names its column and kind (a lead field or an
+    attribute, resolved by flows/handoff/config.py): text and boolean compare lower-case with
+    a list, numbers and dates with an inclusive range. -#}
+{% macro routing_condition(condition, relation) -%}
+    {%- set expr = relation ~ '.' ~ condition.column -%}
     {%- if condition.any_of is defined -%}
         coalesce({{ in_list('lower(cast(' ~ expr ~ ' as ' ~ dbt.type_string() ~ '))', condition.any_of) }}, false)
     {%- else -%}
         ({{ expr }} is not null
-        {%- if condition['min'] is not none %} and {{ expr }} >= {{ condition['min'] }}{% endif %}
-        {%- if condition['max'] is not none %} and {{ expr }} <= {{ condition['max'] }}{% endif -%})
+        {%- if condition['min'] is not none %} and {{ expr }} >= {{ routing_bound(condition['min'], condition.kind) }}{% endif %}
+        {%- if condition['max'] is not none %} and {{ expr }} <= {{ routing_bound(condition['max'], condition.kind) }}{% endif -%})
     {%- endif -%}
 {%- endmacro %}
 
-{#- SQL: the name of the first rule whose conditions all hold (the default's name, or null). -#}
-{% macro routing_rule(columns) -%}
+{#- SQL: an end of a range: a number as it is, a date (YYYY-MM-DD) as a date literal. -#}
+{% macro routing_bound(value, kind) -%}
+    {%- if kind == 'date' -%}
+        cast({{ lit(value) }} as date)
+    {%- else -%}
+        {{ value }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL: the name of the first rule whose conditions all hold over the columns of `relation`
+    (the default's name, or null). -#}
+{% macro routing_rule(relation) -%}
     {%- set routing = handoff_routing() -%}
     {%- set pairs = [] -%}
     {%- for rule in routing.rules -%}
         {%- set conditions = [] -%}
         {%- for c in rule.conditions -%}
-            {%- do conditions.append(routing_condition(c, columns)) -%}
+            {%- do conditions.append(routing_condition(c, relation)) -%}
         {%- endfor -%}
         {%- do pairs.append((conditions | join(' and '), lit(rule.name))) -%}
     {%- endfor -%}

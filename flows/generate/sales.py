@@ -26,7 +26,7 @@ from flows.generate.common import (
     _pick,
     _rng,
 )
-from flows.generate.companies import Companies
+from flows.generate.companies import INDUSTRIES, Companies
 from flows.generate.forms import FormRows
 from flows.generate.people import (
     COMPETITOR,
@@ -38,6 +38,7 @@ from flows.generate.people import (
 )
 from flows.generate.site import SITE
 from flows.generate.web import Visitors
+from flows.generate.world import COUNTRY_SPELLINGS
 
 # Sales works the inbound hand-raises (forms 3-5); a rejected lead may come back later
 # through the chat; accepted ones get discovery calls and sometimes an opportunity.
@@ -64,6 +65,7 @@ REASONS = [
     "Out of territory",
 ]  # fmt: skip
 R_BAD_TIMING, R_COMPETITOR, R_STUDENT, R_OOT = 2, 5, 6, 10
+NOT_DECIDED = -2  # a hand-raiser sales has not decided on (yet): -1 is accepted
 # Reasons of a business lead in territory that sales turns down (REASONS indices, weights).
 BUSINESS_REASONS = np.array([0, 1, 2, 3, 4, 8, 9, 7])
 BUSINESS_REASON_P = np.array([0.21, 0.19, 0.2, 0.14, 0.18, 0.03, 0.03, 0.02])
@@ -118,6 +120,11 @@ _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 SALES_BROKEN_RATE = {"decisions": 0.01, "answers": 0.002, "opportunities": 0.01, "chats": 0.01}
 
 
+def _zoho_time(ts: int) -> str:
+    """A timestamp as Zoho's exports write it: ``2026-01-17 05:38:58``."""
+    return _fmt(ts, "%Y-%m-%d %H:%M:%S")
+
+
 def _assign_reps(p: Any, rep: np.ndarray, persons: np.ndarray) -> None:
     """Each person's sales rep: one of their country's reps, picked by a hash of the e-mail."""
     for i in persons:
@@ -135,6 +142,7 @@ class SalesExports(Market):
     decisions_out: list[CsvOut]
     answers_out: list[LinesOut]
     opportunities_out: list[CsvOut]
+    zoho_people_out: tuple[CsvOut, CsvOut]  # Zoho's Leads and Contacts (crm="zoho")
     chat_out: LinesOut
 
     def _open_sales(self) -> None:
@@ -151,6 +159,11 @@ class SalesExports(Market):
                 out.csv(zoho.deals_path(_fmt(int(end) - DAY, "%Y-%m-%d")), zoho.DEALS_HEADER)
                 for end in per.month_starts[1:]
             ]
+            day = _fmt(int(per.month_starts[-1]) - DAY, "%Y-%m-%d")
+            self.zoho_people_out = (
+                out.csv(zoho.leads_path(day), zoho.LEADS_HEADER),
+                out.csv(zoho.contacts_path(day), zoho.CONTACTS_HEADER),
+            )
         else:
             self.opportunities_out = [
                 out.csv(f"salesforce/Opportunity_{_fmt(int(end) - DAY, '%Y-%m-%d')}.csv",
@@ -264,6 +277,12 @@ class SalesExports(Market):
         created = np.r_[created[want], s_created]
         keep = created < per.t1
         self._opportunities(rs, p, rep, o_person[keep], created[keep], converted, showcase)
+        if self.crm == "zoho":
+            decision = np.where(worked & (decided < per.t1), reason, NOT_DECIDED)
+            called = worked & (contacted < per.t1)
+            self._zoho_people(
+                p, rep, raiser, routed, decision, called, o_person[keep], created[keep]
+            )
 
         # 4. Chats: the returners', and a few more from hand-raisers after their first form.
         extra = raiser[rs.random(m) < 0.05]
@@ -274,6 +293,57 @@ class SalesExports(Market):
             rs, p, vis, np.r_[r_person, extra[ok]], np.r_[chat_ts, e_ts[ok]],
             np.r_[r_intent, e_intent[ok]], np.arange(k + int(ok.sum())) < k,
         )  # fmt: skip
+
+    def _zoho_people(
+        self,
+        p: People,
+        rep: np.ndarray,
+        raiser: np.ndarray,
+        routed: np.ndarray,
+        decision: np.ndarray,
+        called: np.ndarray,
+        o_person: np.ndarray,
+        o_created: np.ndarray,
+    ) -> None:
+        """Zoho's Leads and Contacts of the chunk (see :mod:`flows.generate.zoho`): each
+        hand-raiser routed to sales in the period is a lead, with the status of sales' first
+        ``decision`` (``NOT_DECIDED``: none yet; ``called``: contacted by then), unless it
+        has a deal: then it is a contact, created with its first deal."""
+        first_deal: dict[int, int] = {}
+        for i, at in zip(o_person.tolist(), o_created.tolist(), strict=True):
+            first_deal[i] = min(at, first_deal.get(i, at))
+        leads = []
+        for j, i in enumerate(raiser.tolist()):
+            at = int(routed[j])
+            if at >= self.period.t1 or i in first_deal:
+                continue
+            d = int(decision[j])
+            status = zoho.lead_status(None if d == NOT_DECIDED else d, bool(called[j]))
+            leads.append(
+                (at, zoho.lead_row(self._zoho_person(p, rep, i, at), _zoho_time(at), status))
+            )
+        contacts = [
+            (at, zoho.contact_row(self._zoho_person(p, rep, i, at), _zoho_time(at)))
+            for i, at in first_deal.items()
+        ]
+        self.zoho_people_out[0].write(leads)
+        self.zoho_people_out[1].write(contacts)
+
+    def _zoho_person(self, p: People, rep: np.ndarray, i: int, at: int) -> dict[str, str]:
+        """Person ``i`` as a Zoho record created at ``at``: owner, name, company (as on the
+        deals), canonical e-mail, and the company's firmographics once its enrichment is in."""
+        c = int(p.comp[i])
+        comp = self.comp
+        known = c >= 0 and bool(comp.enriched[c]) and at >= int(comp.as_of[c])
+        cc = p.country[i]
+        return {
+            "owner": REPS[rep[i]], "first": p.first[i], "last": p.last[i], "title": p.title[i],
+            "company": self._account(p, i)[1], "email": p.email[i], "phone": p.phone[i],
+            "website": p.org_domain[i] or "", "country": COUNTRY_SPELLINGS.get(cc, [cc])[0],
+            "industry": INDUSTRIES[comp.industry(c)] if known else "",
+            "revenue": f"{comp.revenue[c]:.0f}" if known and not comp.rev_null[c] else "",
+            "employees": str(int(comp.employees[c])) if known and not comp.emp_null[c] else "",
+        }  # fmt: skip
 
     def _follow_ups(
         self, p: People, routed_at: np.ndarray, silent: np.ndarray

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import difflib
 import os
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from flows.config import _load, _Strict
+from flows.config import _FALSE, _TRUE, _load, _Strict, attribute_column
 from flows.settings import ConfigurationError
+from flows.yamlfile import did_you_mean
 
 HANDOFF_FILE = "handoff.yml"
 WEBHOOK_URL_ENV = "LEADFLOW_HANDOFF_WEBHOOK_URL"
@@ -20,55 +22,136 @@ SECRET_ENV = "LEADFLOW_HANDOFF_SECRET"
 SECRET_BLOCK_ENV = "LEADFLOW_HANDOFF_SECRET_BLOCK"
 CRMS = ("hubspot", "salesforce", "zoho")
 
-# Lead fields a rule may test: the name in handoff.yml -> its kind (text compared
-# case-insensitively with a list, number with a range). marts.mql_leads carries them all.
-ROUTING_FIELDS = {
-    "country_code": "text",
-    "industry": "text",
-    "persona": "text",
-    "job_title": "text",
-    "company_domain": "text",
-    "mql_reason": "text",
-    "first_touch_source_type": "text",
-    "last_touch_source_type": "text",
-    "employees": "number",
-    "annual_revenue_usd": "number",
-    "fit_score": "number",
-    "engagement_score": "number",
+# Lead fields a rule may test: the name in handoff.yml -> (its column in the MQL cycles,
+# int_lead_mql_cycles; its kind). A rule may also name any attribute of the mapping profiles
+# (column attr__<name>, its declared type), as icp.yml's criteria do; a field wins over an
+# attribute of the same name.
+ROUTING_FIELDS: dict[str, tuple[str, str]] = {
+    "country_code": ("lead_country_code", "text"),
+    "industry": ("industry_as_exported", "text"),
+    "persona": ("persona", "text"),
+    "job_title": ("job_title", "text"),
+    "company_domain": ("company_domain", "text"),
+    "mql_reason": ("mql_reason", "text"),
+    "first_touch_source_type": ("first_touch_source_type", "text"),
+    "last_touch_source_type": ("last_touch_source_type", "text"),
+    "employees": ("employees", "number"),
+    "annual_revenue_usd": ("annual_revenue_usd", "number"),
+    "fit_score": ("fit_score", "number"),
+    "engagement_score": ("engagement_score", "number"),
 }
+# Kinds compared with a list of values; the others (number, date) with a range.
+LISTED_KINDS = ("text", "boolean")
+
+
+def _attributes(info: ValidationInfo) -> dict[str, str]:
+    """The attributes (name -> type) given as validation context; none without one."""
+    return (info.context or {}).get("attributes") or {}
+
+
+def routing_column(key: str, attributes: dict[str, str]) -> tuple[str, str] | None:
+    """(column, kind) of a field or attribute a rule names, None when it names neither."""
+    if key in ROUTING_FIELDS:
+        return ROUTING_FIELDS[key]
+    if key in attributes:
+        return attribute_column(key), attributes[key]
+    return None
+
+
+def _known_key(key: str, info: ValidationInfo) -> str:
+    """A key of ``when``: a routing field or an attribute of the mapping profiles."""
+    attributes = _attributes(info)
+    if routing_column(key, attributes) is None:
+        known = [*ROUTING_FIELDS, *attributes]
+        attributes_named = ", ".join(attributes) or "none"
+        raise ValueError(
+            f"unknown field or attribute {key!r}{did_you_mean(key, known)}; fields: "
+            f"{', '.join(ROUTING_FIELDS)}; attributes of the mapping profiles: {attributes_named}"
+        )
+    return key
 
 
 class Range(_Strict):
-    """An inclusive numeric range; either end may be open."""
+    """An inclusive range of numbers or of dates; either end may be open."""
 
-    min: float | None = None
-    max: float | None = None
+    min: float | date | None = None
+    max: float | date | None = None
+
+    @model_validator(mode="after")
+    def _ends(self) -> Range:
+        ends = [v for v in (self.min, self.max) if v is not None]
+        if not ends:
+            raise ValueError("a range needs min, max or both")
+        if len({isinstance(v, date) for v in ends}) > 1:
+            raise ValueError("min and max must both be numbers or both dates")
+        if len(ends) == 2 and self.max < self.min:  # type: ignore[operator]
+            raise ValueError(f"max {self.max} is below min {self.min}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``date`` when the ends are dates, else ``number``."""
+        return "date" if isinstance(self.min or self.max, date) else "number"
 
 
 class Rule(_Strict):
-    """Leads matching every condition of ``when`` go to ``owner``, or take turns in ``team``."""
+    """Leads matching every condition of ``when`` go to ``owner``, or take turns in ``team``.
+    ``when`` maps a lead field or an attribute to a list of values (text, boolean) or a
+    range (number, date); validate with ``context={"attributes": {name: type}}`` to allow
+    the attributes of the mapping profiles."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_\- ]+$")
-    when: dict[str, list[str | int | float] | Range] = Field(min_length=1)
+    when: dict[
+        Annotated[str, AfterValidator(_known_key)], list[bool | str | int | float] | Range
+    ] = Field(min_length=1)
     owner: str | None = None
     team: str | None = None
 
     @model_validator(mode="after")
-    def _target(self) -> Rule:
+    def _target(self, info: ValidationInfo) -> Rule:
         if (self.owner is None) == (self.team is None):
             raise ValueError(f"rule {self.name!r}: give exactly one of owner or team")
+        attributes = _attributes(info)
         for key, condition in self.when.items():
-            kind = ROUTING_FIELDS.get(key)
-            if kind is None:
-                close = difflib.get_close_matches(key, ROUTING_FIELDS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+            _, kind = routing_column(key, attributes) or ("", "text")
+            if kind in LISTED_KINDS and isinstance(condition, Range):
+                raise ValueError(f"rule {self.name!r}: {key} is {kind}: give a list of values")
+            if kind not in LISTED_KINDS and not isinstance(condition, Range):
                 raise ValueError(
-                    f"rule {self.name!r}: unknown field {key!r}{hint}; "
-                    f"fields: {', '.join(ROUTING_FIELDS)}"
+                    f"rule {self.name!r}: {key} is a {kind}: give a range {{min, max}}"
                 )
-            if kind == "text" and isinstance(condition, Range):
-                raise ValueError(f"rule {self.name!r}: {key} is text: give a list of values")
+            if isinstance(condition, Range) and condition.kind != kind:
+                raise ValueError(f"rule {self.name!r}: {key} is a {kind}: give {kind}s as min, max")
+            if kind == "boolean":
+                bad = [v for v in condition if str(v).lower() not in (*_TRUE, *_FALSE)]  # type: ignore[union-attr]
+                if bad:
+                    raise ValueError(
+                        f"rule {self.name!r}: {key} is boolean: {bad} not true or false"
+                    )
         return self
+
+    def conditions(self, attributes: dict[str, str]) -> list[dict[str, Any]]:
+        """The conditions as dbt's ``routing_condition`` macro reads them: the column of the
+        MQL cycles, its kind, and the lower-case values or the range's ends."""
+        found = []
+        for key, condition in self.when.items():
+            resolved = routing_column(key, attributes)
+            if resolved is None:
+                raise ConfigurationError(f"rule {self.name!r}: unknown field or attribute {key!r}")
+            column, kind = resolved
+            if isinstance(condition, Range):
+                ends = {"min": condition.min, "max": condition.max}
+                if kind == "date":
+                    ends = {k: v.isoformat() if v else None for k, v in ends.items()}
+                found.append({"column": column, "kind": kind, **ends})
+            elif kind == "boolean":
+                values = ["true" if str(v).lower() in _TRUE else "false" for v in condition]
+                found.append({"column": column, "kind": kind, "any_of": values})
+            else:
+                found.append(
+                    {"column": column, "kind": kind, "any_of": [str(v).lower() for v in condition]}
+                )
+        return found
 
 
 class Routing(_Strict):
@@ -98,17 +181,12 @@ class Routing(_Strict):
             raise ValueError("rule names must be unique")
         return self
 
-    def dbt_var(self) -> dict[str, Any]:
-        """The routing as dbt's ``lead_owner`` macro reads it."""
+    def dbt_var(self, attributes: dict[str, str] | None = None) -> dict[str, Any]:
+        """The routing as dbt's ``lead_owner`` macro reads it (``attributes``: name -> type,
+        those of the mapping profiles)."""
         rules = []
         for rule in self.rules:
-            conditions = []
-            for key, condition in rule.when.items():
-                if isinstance(condition, Range):
-                    conditions.append({"field": key, "min": condition.min, "max": condition.max})
-                else:
-                    values = [str(v).lower() for v in condition]
-                    conditions.append({"field": key, "any_of": values})
+            conditions = rule.conditions(attributes or {})
             target = {"owner": rule.owner} if rule.owner else {"team": rule.team}
             rules.append({"name": rule.name, "conditions": conditions, **target})
         default = None
@@ -168,9 +246,16 @@ class HandoffConfig(_Strict):
             ) from None
 
 
-def load_handoff(config_dir: Path) -> HandoffConfig:
-    """``handoff.yml`` of ``config_dir``; the defaults (hand-off off, no routing) without one."""
+def load_handoff(config_dir: Path, attributes: dict[str, str] | None = None) -> HandoffConfig:
+    """``handoff.yml`` of ``config_dir``; the defaults (hand-off off, no routing) without one.
+    Rules may name the ``attributes`` (name -> type; by default those of the shipped mapping
+    profiles, see flows.mapping.attribute_types)."""
     path = config_dir / HANDOFF_FILE
     if not path.is_file():
         return HandoffConfig()
-    return _load(HandoffConfig, path)
+    if attributes is None:
+        from flows.mapping import attribute_types, load_profiles
+        from flows.settings import MAPPINGS_DIR
+
+        attributes = attribute_types(load_profiles(MAPPINGS_DIR))
+    return _load(HandoffConfig, path, attributes)

@@ -28,7 +28,8 @@ from flows.handoff import crm as crm_files
 from flows.handoff import outbox, webhook
 from flows.handoff.config import CRMS, HandoffConfig, load_handoff
 from flows.lock import warehouse_lock
-from flows.settings import ConfigurationError, Warehouse, config_dir
+from flows.mapping import attribute_types, load_profiles
+from flows.settings import MAPPINGS_DIR, ConfigurationError, Warehouse, config_dir
 from flows.warehouse import make_engine, table_exists
 
 logger = logging.getLogger(__name__)
@@ -146,10 +147,14 @@ def hand_off(
     out: str | None = None,
     since: str | None = None,
     lock_timeout: float = 0,
+    mappings: str | None = None,
 ) -> HandoffSummary:
-    """Hand off every MQL cycle not handed off yet, holding the warehouse lock."""
+    """Hand off every MQL cycle not handed off yet, holding the warehouse lock. The routing
+    rules may name the attributes of the mapping profiles in ``mappings`` (default
+    sources/mappings)."""
     warehouse = Warehouse.from_env(warehouse_url)
-    settings = load_handoff(config_dir(config))
+    attributes = attribute_types(load_profiles(Path(mappings) if mappings else MAPPINGS_DIR))
+    settings = load_handoff(config_dir(config), attributes)
     channel, destination = choose_channel(settings, webhook_url, crm, out)
     start = _since(since)
     secret = settings.secret() if channel == "webhook" else None

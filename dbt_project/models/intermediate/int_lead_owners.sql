@@ -1,33 +1,12 @@
 {#- The sales owner of every lead and MQL cycle, routed by config/handoff.yml: the first
     matching rule names an owner, or a team whose members take turns in MQL order. Once a
     cycle was handed off, its owner is the one it was handed to, whatever the rules say now. -#}
-{%- set columns = {
-    'country_code': 'leads.lead_country_code',
-    'industry': 'leads.industry_as_exported',
-    'persona': 'leads.persona',
-    'job_title': 'leads.job_title',
-    'company_domain': 'leads.company_domain',
-    'mql_reason': 'cycles.mql_reason',
-    'first_touch_source_type': 'leads.first_touch_source_type',
-    'last_touch_source_type': 'leads.last_touch_source_type',
-    'employees': 'leads.employees',
-    'annual_revenue_usd': 'leads.annual_revenue_usd',
-    'fit_score': 'leads.fit_score',
-    'engagement_score': 'leads.engagement_score',
-} -%}
 
 with
 
 cycles as (
 
-    select * from {{ ref('int_lead_cycles') }}
-    where mql_at is not null
-
-),
-
-leads as (
-
-    select * from {{ ref('int_leads_engaged') }}
+    select * from {{ ref('int_lead_mql_cycles') }}
 
 ),
 
@@ -56,10 +35,8 @@ routed as (
         cycles.lead_id,
         cycles.cycle,
         cycles.mql_at,
-        {{ routing_rule(columns) }} as routing_rule
+        {{ routing_rule('cycles') }} as routing_rule
     from cycles
-    inner join leads
-        on cycles.lead_id = leads.lead_id
 
 ),
 

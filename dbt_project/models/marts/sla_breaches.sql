@@ -11,14 +11,7 @@ with
 
 cycles as (
 
-    select * from {{ ref('int_lead_cycles') }}
-    where mql_at is not null
-
-),
-
-leads as (
-
-    select * from {{ ref('int_leads_engaged') }}
+    select * from {{ ref('int_lead_mql_cycles') }}
 
 ),
 
@@ -37,6 +30,7 @@ contacts as (
         cycles.mql_reason,
         cycles.sales_rep,
         cycles.as_of_at,
+        cycles.account_name,
         owners.owner,
         owners.handed_off_at,
         case
@@ -82,7 +76,7 @@ final as (
     select
         measured.lead_id,
         cast(measured.cycle as {{ dbt.type_int() }}) as cycle,
-        leads.account_name as company_name,
+        measured.account_name as company_name,
         measured.mql_at,
         measured.mql_reason,
         measured.first_contacted_at,
@@ -96,8 +90,6 @@ final as (
         case when measured.first_contacted_at is null then 'not_contacted' else 'late' end as breach_status,
         measured.as_of_at
     from measured
-    inner join leads
-        on measured.lead_id = leads.lead_id
     where measured.minutes_waited > {{ sla_minutes }}
 
 )
