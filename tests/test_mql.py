@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -62,6 +63,23 @@ def test_every_mql_is_profiled_consenting_and_timed_after_capture(sample_run):
         "select mql_blocked_reason, count(*) from marts.leads where mql_blocked_reason is not null group by 1",
     )
     assert blocked, "the sample has leads that meet the MQL criteria but may not be contacted"
+    # every lead that is not an MQL says why (a lead sales rejected before its MQL included)
+    assert query(
+        path, "select count(*) from marts.leads where mql_at is null and mql_blocked_reason is null"
+    ) == [(0,)]
+    [(rejected,)] = query(
+        path,
+        "select count(*) from marts.leads "
+        "where mql_blocked_reason like 'rejected by sales before an MQL: %'",
+    )
+    assert rejected > 0
+    # a profiled lead's tier reason says what it lacks for MQL: the score and the threshold
+    reasons = [
+        r for (r,) in query(path, "select tier_reason from marts.leads where tier = 'profiled'")
+    ]
+    assert all("; not an MQL: " in r for r in reasons)
+    assert any(re.search(r"not an MQL: engagement score -?\d+ of 40 needed, and no hand-raise$", r)
+               for r in reasons)  # fmt: skip
     assert query(
         path, "select count(*) from marts.leads where unsubscribed_at is not null and tier = 'mql'"
     ) == [(0,)]

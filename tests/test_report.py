@@ -257,6 +257,24 @@ def test_report_a_sales_manager_acts_on(sample_run, tmp_path):
     assert any(html.escape(name) in internal for name, _ in people)
     assert not any(html.escape(name) in shared for name, _ in people)
     assert "Closest to MQL" in internal and "Closest to MQL" not in shared
+    # The norm of the sales stages leaves out the stays that timed out to nurture (else it is
+    # the stall limit, 30 and 90 days, and no lead waiting for sales is ever flagged); the
+    # leads waiting for a rep are named with the rep internally, the reps counted in the
+    # shareable edition.
+    norms = dict(query(
+        warehouse, "select tier, p90_days from marts.funnel_stage_durations "
+        "where cohort_month is null and tier in ('mql', 'sal')",
+    ))  # fmt: skip
+    assert norms["mql"] < 30 and norms["sal"] < 90, norms
+    assert "Timed out to nurture" in internal
+    reps = {rep for (rep,) in query(
+        warehouse, "select distinct l.sales_rep from marts.funnel_bottlenecks b "
+        "join marts.leads l using (lead_id) where b.tier = 'sal' and l.sales_rep is not null",
+    )}  # fmt: skip
+    assert reps
+    assert all(html.escape(rep) in internal and html.escape(rep) not in shared for rep in reps)
+    assert "(sales rep)" in shared
+    assert "hand_raise" not in re.sub(r"<script.*?</script>", "", internal, flags=re.S)
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", shared)  # no e-mail address anywhere
 
     binary = chromium()
@@ -265,6 +283,11 @@ def test_report_a_sales_manager_acts_on(sample_run, tmp_path):
         done = run_chromium(binary, tmp_path / f"profile-{name}", "--dump-dom", page)
         assert done.returncode == 0 and console_messages(done.stderr) == []
         assert 'data-rendered="true"' in done.stdout
+        # what holds leads back: one colour per detail (the default scheme repeats past ten)
+        holds = done.stdout[done.stdout.index("What holds leads back</h2>") :]
+        holds = holds[: holds.index("</section>")]
+        fills = dict(re.findall(r'aria-label="[^"]*detail: ([^";]+)"[^>]*fill="(#\w+)"', holds))
+        assert len(fills) > 10 and len(set(fills.values())) == len(fills), fills
         widths = [float(w) for w in re.findall(r'<svg[^>]*? width="([\d.]+)"', done.stdout)]
         assert widths and min(widths) > 1000, widths  # full width, not the left half
         shot = tmp_path / f"{name}.png"

@@ -74,7 +74,8 @@ def _funnel(db: Reader, s: Section, ctx: Context) -> Section:
     s.charts.append(chart(
         alt.Chart(alt.Data(values=rows)).mark_bar()
         .encode(
-            x=alt.X("stage:N", sort=[r["stage"] for r in rows], title=None),
+            x=alt.X("stage:N", sort=[r["stage"] for r in rows], title=None,
+                    axis=alt.Axis(labelAngle=0)),
             y=alt.Y("leads:Q", title="leads"),
             tooltip=["stage:N", "leads:Q", alt.Tooltip("of_previous:Q", format=".1%")],
         )
@@ -103,7 +104,8 @@ def _conversion(db: Reader, s: Section, ctx: Context) -> Section:
         )
         if r["entered"] < SMALL_COHORT:
             small += 1
-            r["_flag"] = r["note"] = f"small cohort: {r['entered']} leads"
+            lead_s = "lead" if r["entered"] == 1 else "leads"
+            r["_flag"] = r["note"] = f"small cohort: {r['entered']} {lead_s}"
         r["interval"] = _interval(r["converted"], r["entered"])
     steps = [name for _, name in sorted({(r["step_order"], r["step"]) for r in rows})]
     data = alt.Data(values=values([{k: v for k, v in r.items() if k != "_flag"} for r in rows]))
@@ -154,8 +156,8 @@ def _durations(db: Reader, s: Section, ctx: Context) -> Section:
     import altair as alt
 
     rows = db.rows(
-        "select tier, stays, median_days, p90_days, mean_days from marts.funnel_stage_durations "
-        "where cohort_month is null"
+        "select tier, stays, median_days, p90_days, mean_days, stalled_stays "
+        "from marts.funnel_stage_durations where cohort_month is null"
     )
     order = [t for t in TIERS if t in {r["tier"] for r in rows}] + sorted(
         {r["tier"] for r in rows} - set(TIERS)
@@ -168,7 +170,7 @@ def _durations(db: Reader, s: Section, ctx: Context) -> Section:
     s.charts.append(chart(
         alt.Chart(alt.Data(values=long)).mark_bar()
         .encode(
-            x=alt.X("tier:N", sort=order, title=None),
+            x=alt.X("tier:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
             xOffset="measure:N",
             y=alt.Y("days:Q", title="days"),
             color=alt.Color("measure:N", title=None),
@@ -187,6 +189,8 @@ from marts.funnel_bottlenecks b
 left join marts.leads l on l.lead_id = b.lead_id
 left join marts.mql_leads m on m.lead_id = b.lead_id
 """
+# The internal edition names this many of the longest-waiting leads of each stage.
+NAMED_PER_STAGE = 5
 # Before marts.leads exists: no names, no owners.
 BOTTLENECK_ALONE = """
 select tier, lead_id, company_name, entered_tier_at, days_in_tier, threshold_days,
@@ -195,11 +199,22 @@ from marts.funnel_bottlenecks
 """
 
 
+def _unnamed_owner(owner: str | None) -> str:
+    """An owner for the shareable edition: the placeholders as they are, a person as
+    "(sales rep)"."""
+    if owner is None or owner.startswith("("):
+        return owner or "(no owner)"
+    return "(sales rep)"
+
+
 def _bottlenecks(db: Reader, s: Section, ctx: Context) -> Section:
     import altair as alt
 
     joined = db.has("marts.leads") and db.has("marts.mql_leads")
     rows = db.rows(BOTTLENECK_QUERY if joined else BOTTLENECK_ALONE)
+    if ctx.shareable:  # a sales rep is a person too: counted per stage, not named
+        for r in rows:
+            r["owner"] = _unnamed_owner(r["owner"])
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         g = grouped.setdefault(
@@ -214,7 +229,7 @@ def _bottlenecks(db: Reader, s: Section, ctx: Context) -> Section:
     s.charts.append(chart(
         alt.Chart(alt.Data(values=values(table))).mark_bar()
         .encode(
-            x=alt.X("tier:N", sort=list(TIERS), title=None),
+            x=alt.X("tier:N", sort=list(TIERS), title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("stalled:Q", title="stalled leads"),
             color=alt.Color("owner:N", title="owner"),
             tooltip=["tier:N", "owner:N", "stalled:Q"],
@@ -224,7 +239,16 @@ def _bottlenecks(db: Reader, s: Section, ctx: Context) -> Section:
     if ctx.shareable:
         s.note = "Shareable edition: the stalled leads are counted, not named."
         return s
-    oldest = sorted(rows, key=lambda r: (-float(r["days_in_tier"]), str(r["lead_id"])))[:15]
+    # the longest waits of each stage: one list across stages would show only the marketing
+    # stages, whose norms are months, and hide the leads waiting for a sales rep
+    by_wait = sorted(rows, key=lambda r: (order.get(r["tier"], 9), -float(r["days_in_tier"]),
+                                          str(r["lead_id"])))  # fmt: skip
+    named: dict[str, int] = {}
+    oldest = []
+    for r in by_wait:
+        named[r["tier"]] = named.get(r["tier"], 0) + 1
+        if named[r["tier"]] <= NAMED_PER_STAGE:
+            oldest.append(r)
     for r in oldest:
         r["person"] = r.get("full_name") or "(no name)"
         r["norm_days"] = r["threshold_days"]
@@ -312,7 +336,8 @@ def _sla(db: Reader, s: Section, ctx: Context) -> Section:
     for r in rows:
         r["interval"] = _interval(r["contacted_within_sla"], r["mqls"])
         if r["mqls"] < SMALL_COHORT:
-            r["_flag"] = r["note"] = f"small month: {r['mqls']} MQLs"
+            mql_s = "MQL" if r["mqls"] == 1 else "MQLs"
+            r["_flag"] = r["note"] = f"small month: {r['mqls']} {mql_s}"
     s.charts.append(chart(
         alt.Chart(alt.Data(values=values([{k: v for k, v in r.items() if k != "_flag"}
                                           for r in rows])))
@@ -387,8 +412,10 @@ def _holds_back(db: Reader, s: Section, ctx: Context) -> Section:
         alt.Chart(alt.Data(values=rows)).mark_bar()
         .encode(
             y=alt.Y("cause:N", sort="-x", title=None),
-            x=alt.X("sum(leads):Q", title="leads"),
-            color=alt.Color("detail:N", title="detail", legend=alt.Legend(columns=2)),
+            x=alt.X("sum(leads):Q", title="leads", axis=alt.Axis(tickCount=10)),
+            # one colour per detail: the default ten-colour scheme repeats past ten
+            color=alt.Color("detail:N", title="detail", legend=alt.Legend(columns=2),
+                            scale=alt.Scale(scheme="tableau20")),
             tooltip=["cause:N", "detail:N", "leads:Q"],
         ),
         height=220,
@@ -416,11 +443,12 @@ def _mql_sources(db: Reader, s: Section, ctx: Context) -> Section:
     total = sum(r["mqls"] for r in rows) or 1
     for r in rows:
         r["share"] = r["mqls"] / total
+        r["mql_reason"] = (r["mql_reason"] or "").replace("_", "-")  # hand-raise, score
     s.charts.append(chart(
         alt.Chart(alt.Data(values=rows)).mark_bar()
         .encode(
             y=alt.Y("source_type:N", sort="-x", title=None),
-            x=alt.X("sum(mqls):Q", title="MQLs"),
+            x=alt.X("sum(mqls):Q", title="MQLs", axis=alt.Axis(tickCount=10)),
             color=alt.Color("mql_reason:N", title="why MQL"),
         ),
         height=220,
@@ -435,6 +463,15 @@ def _handoffs(db: Reader, s: Section, ctx: Context) -> Section:
         "select channel, status, coalesce(owner, '(no owner)') as owner, count(*) as handoffs "
         "from ops.handoffs group by 1, 2, 3 order by 1, 2, 4 desc"
     )
+    if ctx.shareable:
+        merged: dict[tuple[str, str, str], int] = {}
+        for r in rows:
+            key = (r["channel"], r["status"], _unnamed_owner(r["owner"]))
+            merged[key] = merged.get(key, 0) + r["handoffs"]
+        rows = [
+            {"channel": c, "status": st, "owner": o, "handoffs": n}
+            for (c, st, o), n in merged.items()
+        ]
     s.tables.append(html_table(rows, ["channel", "status", "owner", "handoffs"]))
     return s
 
@@ -543,7 +580,8 @@ def _outcomes(db: Reader, s: Section, ctx: Context) -> Section:
     s.charts.append(chart(
         alt.Chart(alt.Data(values=deciles)).mark_bar()
         .encode(
-            x=alt.X("decile:O", title="decile of fit + engagement points (10: highest)"),
+            x=alt.X("decile:O", title="decile of fit + engagement points (10: highest)",
+                    axis=alt.Axis(labelAngle=0)),
             y=alt.Y("share:Q", title="share won or converted", axis=alt.Axis(format="%")),
             tooltip=["decile:O", "points:N", "leads:Q", alt.Tooltip("share:Q", format=".1%")],
         )
@@ -645,7 +683,8 @@ SECTIONS: list[tuple[Builder, tuple[str, ...], str, str]] = [
         ("marts.funnel_stage_durations",),
         "Stage durations",
         "Days a lead stays in each stage before it moves on: median and 90th percentile over "
-        "all time.",
+        "all time. MQL and SAL stays that timed out to nurture at the stall limit are counted "
+        "apart: they are the stalls, not the norm.",
     ),
     (
         _bottlenecks,

@@ -1,5 +1,8 @@
-{#- Days spent in each tier by leads that left it (the time to their next tier change):
-    median, p90, mean and count, by monthly cohort of entry and over all time. -#}
+{#- Days spent in each tier by leads that moved on from it (the time to their next tier
+    change): median, p90, mean and count, by monthly cohort of entry and over all time. A stay
+    in mql or sal that ended in nurture timed out at the stall limit (config/qualification.yml):
+    it is counted in stalled_stays, not in the durations, or the stall limit would become the
+    tier's p90 and funnel_bottlenecks could never flag a lead waiting for sales. -#}
 
 with
 
@@ -17,7 +20,9 @@ stays as (
         {{ dbt.datediff(
             'changed_at',
             'lead(changed_at) over (partition by lead_id order by sequence_number)',
-            'minute') }} / 1440.0 as days
+            'minute') }} / 1440.0 as days,
+        to_tier in ('mql', 'sal')
+        and lead(to_tier) over (partition by lead_id order by sequence_number) = 'nurture' as is_stalled
     from transitions
 
 ),
@@ -34,10 +39,11 @@ grouped as (
     select
         tier,
         cohort_month,
-        count(*) as stays,
-        {{ percentile('days', 0.5) }} as median_days,
-        {{ percentile('days', 0.9) }} as p90_days,
-        avg(days) as mean_days
+        count(case when not is_stalled then 1 end) as stays,
+        count(case when is_stalled then 1 end) as stalled_stays,
+        {{ percentile('case when not is_stalled then days end', 0.5) }} as median_days,
+        {{ percentile('case when not is_stalled then days end', 0.9) }} as p90_days,
+        avg(case when not is_stalled then days end) as mean_days
     from completed
     group by tier, cohort_month
 
@@ -46,10 +52,11 @@ grouped as (
     select
         tier,
         cast(null as date) as cohort_month,
-        count(*) as stays,
-        {{ percentile('days', 0.5) }} as median_days,
-        {{ percentile('days', 0.9) }} as p90_days,
-        avg(days) as mean_days
+        count(case when not is_stalled then 1 end) as stays,
+        count(case when is_stalled then 1 end) as stalled_stays,
+        {{ percentile('case when not is_stalled then days end', 0.5) }} as median_days,
+        {{ percentile('case when not is_stalled then days end', 0.9) }} as p90_days,
+        avg(case when not is_stalled then days end) as mean_days
     from completed
     group by tier
 
@@ -61,6 +68,7 @@ final as (
         tier,
         cohort_month,
         cast(stays as {{ dbt.type_bigint() }}) as stays,
+        cast(stalled_stays as {{ dbt.type_bigint() }}) as stalled_stays,
         cast(median_days as {{ type_double() }}) as median_days,
         cast(p90_days as {{ type_double() }}) as p90_days,
         cast(mean_days as {{ type_double() }}) as mean_days

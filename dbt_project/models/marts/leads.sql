@@ -141,7 +141,14 @@ final as (
         cast(case when cycle_mql_at is null then null when cycle = 1 then score_at_mql else cycle_score_at_mql end as {{ dbt.type_int() }})
             as score_at_mql,
         cycle_mql_reason as mql_reason,
-        mql_blocked_reason,
+        -- a lead that sales rejected before its MQL met the criteria (engaged has no reason) but is no MQL
+        coalesce(
+            mql_blocked_reason,
+            case
+                when cycle_mql_at is null and sales_disqualification_reason is not null
+                    then 'rejected by sales before an MQL: ' || sales_disqualification_reason
+            end
+        ) as mql_blocked_reason,
         can_contact,
         unsubscribed_at,
         last_activity_at,
