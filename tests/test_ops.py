@@ -22,6 +22,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 from sqlalchemy.engine import make_url
 
 from flows.generate import generate
+from flows.handoff.flow import handoff
 from flows.lock import WarehouseBusy, lock_path, warehouse_lock
 from flows.notify import WEBHOOK_ENV, redact, safe_webhook
 from flows.qualify import LandingFileUnreadable, qualify, retry_delays
@@ -281,7 +282,12 @@ def test_prefect_yaml_deployments_build_offline():
 
     spec = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     deployments = {d["name"]: d for d in spec["deployments"]}
-    assert set(deployments) == {"qualify-incremental", "qualify-full-refresh", "recycle-nurture"}
+    assert set(deployments) == {
+        "qualify-incremental",
+        "qualify-full-refresh",
+        "recycle-nurture",
+        "handoff-to-sales",
+    }
     assert deployments["qualify-full-refresh"]["parameters"]["full_refresh"] is True
     assert deployments["qualify-incremental"]["parameters"]["full_refresh"] is False
     slugs = set()
@@ -289,7 +295,11 @@ def test_prefect_yaml_deployments_build_offline():
         # a module path: a file entrypoint would put flows/ first on sys.path, where
         # flows/dbt.py shadows the dbt package
         module, _, attr = d["entrypoint"].partition(":")
-        flow = {"flows.qualify": qualify, "flows.recycle": recycle_nurture}[module]
+        flow = {
+            "flows.qualify": qualify,
+            "flows.recycle": recycle_nurture,
+            "flows.handoff.flow": handoff,
+        }[module]
         assert attr == flow.fn.__name__
         assert (PROJECT_ROOT / (module.replace(".", "/") + ".py")).is_file()
         assert d["work_pool"]["name"] == spec["definitions"]["work_pools"]["process_pool"]["name"]
@@ -319,7 +329,7 @@ def test_prefect_yaml_deployments_build_offline():
         [built_schedule] = built.schedules
         assert built_schedule.schedule.cron == schedule["cron"]
         assert built_schedule.schedule.timezone == schedule["timezone"]
-    assert len(slugs) == 3
+    assert len(slugs) == 4
     with pytest.raises(Exception, match="full_refreshh"):
         qualify.validate_parameters({"full_refreshh": True})
 
