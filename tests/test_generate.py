@@ -20,7 +20,7 @@ import yaml
 from flows.generate import generate
 from flows.generate.cards import CARDS_HEADER
 from flows.generate.common import _epoch, _madrid_offset
-from flows.generate.companies import LEGAL, NOUNS, _brands
+from flows.generate.companies import LEGAL, NOUNS, _brands, _make_companies
 from flows.generate.email import ESP_EVENTS
 from flows.generate.events import TRADESHOW_HEADER, WEBINAR_HEADER
 from flows.generate.forms import FORMS, FORMS_HEADER
@@ -522,6 +522,25 @@ def test_heavy_visitors_come_with_scale(tmp_path: Path) -> None:
     assert runner_up[1] < 1_000
     truth = pq.read_table(tmp_path / "_truth/people.parquet").column("visitor_ids").to_pylist()
     assert visitor not in {v for vs in truth for v in vs}
+
+
+def test_ten_million_leads_have_distinct_company_names() -> None:
+    """10,000,000 leads need 1,666,667 companies (one per six leads), each with its own
+    name; the names of a smaller run stay as they were (the space grew at its end)."""
+    companies = _make_companies(10_000_000 // 6 + 1, 42, 0, 1)
+    codes = companies.variant * len(_brands()) * len(NOUNS) + companies.brand * len(NOUNS)
+    codes += companies.noun
+    assert len(np.unique(codes)) == companies.n == 1_666_667
+    # names and domains the generator gave before the space grew
+    small, large = _make_companies(1_000, 42, 0, 1), _make_companies(400_000, 42, 0, 1)
+    assert [small.domain(c) for c in (1, 2, 3)] == [
+        "soleilresorts.com", "orion-freight.com", "jupiter-capital.de",
+    ]  # fmt: skip
+    assert [large.name(c) for c in (1, 2, 3)] == [
+        "Torana Software Global", "Ulmume Home Holdings", "Yorora News Solutions",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="too many companies"):
+        _make_companies(3_000_000, 42, 0, 1)
 
 
 def test_generated_files_load_with_the_real_loader(

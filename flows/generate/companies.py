@@ -66,6 +66,9 @@ NOUN_INDUSTRY = np.array(
 VARIANTS = [
     "", " Group", " Labs", " Partners", " Global", " Solutions", " Holdings",
     " International", " Works", " Consulting", " Ventures", " Iberia", " Europe",
+    # appended (a name's code maps to the same name whatever follows): room for 10 M leads
+    " Digital", " Dynamics", " Worldwide", " Associates", " Alliance", " Enterprises",
+    " Nordic", " Americas",
 ]  # fmt: skip
 
 _CURATED_BRANDS = _w(
