@@ -317,67 +317,100 @@ def _attribute_value(text: str, kind: str, profile: MappingProfile) -> str:
 
 
 def parsed_select(
-    profile: MappingProfile, source_columns: list[str], value_of: dict[str, str]
+    profile: MappingProfile,
+    source_columns: list[str],
+    value_of: dict[str, str],
+    carried: dict[str, str],
+    source: str,
 ) -> tuple[str, list[str]]:
-    """SELECT list mapping source columns to canonical fields plus ``_reason/_field/_value``
-    and ``_dropped`` (the source value a ``values:`` map sent to null: the row is dropped).
+    """SELECT from ``source`` mapping source columns to canonical fields plus
+    ``_reason/_field/_value`` and ``_dropped`` (the source value a ``values:`` map sent to
+    null: the row is dropped), with the ``carried`` columns (name: SQL) first.
 
     ``value_of`` maps a source column name to the SQL expression of its text value.
-    Returns the select list and the canonical columns it produces (the fields, then
-    ``attributes`` for an entity that has them).
+    Returns the query and the canonical columns it produces (the fields, then
+    ``attributes`` for an entity that has them). The query has layers so that each value
+    is trimmed, mapped and parsed once, and each check evaluated once per row: the texts,
+    then the typed values, then the number of the first check a row fails.
     """
     entity = ENTITIES[profile.entity]
-    text: dict[str, str] = {}
+    texts: dict[str, str] = {}  # layer 1: name -> SQL over the source
+    text: dict[str, str] = {}  # field -> its text's name (trimmed, blank as NULL, mapped)
     # Raw keeps text as exported (only blank becomes NULL; value maps applied); parsed
     # fields are typed.
     raw_value: dict[str, str] = {}
+    dropped = []
     for field in entity.fields:
         if field in profile.columns and profile.columns[field] in source_columns:
-            source = value_of[profile.columns[field]]
-            text[field] = f"nullif(trim({source}), '')"
-            raw_value[field] = f"nullif({source}, '')"
+            source_value = value_of[profile.columns[field]]
+            trimmed = f"nullif(trim({source_value}), '')"
+            raw = f"nullif({source_value}, '')"
         elif field in profile.constants:
-            text[field] = raw_value[field] = _lit(profile.constants[field])
+            trimmed = raw = _lit(profile.constants[field])
         else:
-            text[field] = raw_value[field] = "cast(null as varchar)"
-    dropped = []
-    for field, mapping in profile.values.items():
+            trimmed = raw = "cast(null as varchar)"
+        mapping = profile.values.get(field)
         if mapping:
             to_null = ", ".join(_lit(k) for k, v in mapping.items() if v is None)
             if to_null:
-                dropped.append(f"case when {text[field]} in ({to_null}) then {text[field]} end")
+                dropped.append(f"case when {trimmed} in ({to_null}) then {trimmed} end")
             cases = " ".join(
                 f"when {_lit(k)} then {'cast(null as varchar)' if v is None else _lit(v)}"
                 for k, v in mapping.items()
             )
-            text[field] = f"(case {text[field]} {cases} else {text[field]} end)"
+            trimmed = raw = f"(case {trimmed} {cases} else {trimmed} end)"
+        texts[f"_t_{field}"] = trimmed
+        text[field] = _ident(f"_t_{field}")
+        if raw != trimmed:
+            texts[f"_r_{field}"] = raw
+            raw_value[field] = _ident(f"_r_{field}")
+        else:
             raw_value[field] = text[field]
+    for number, (name, spec) in enumerate(profile.attributes.items()):
+        source_value = value_of.get(spec.column)
+        texts[f"_a{number}"] = (
+            f"nullif(trim({source_value}), '')" if source_value else "cast(null as varchar)"
+        )
+        text[name] = f"_a{number}"
+    typing: dict[str, str] = {}  # layer 2: name -> SQL over the texts
     typed: dict[str, str] = {}
     for field in entity.timestamps:
-        typed[field] = _timestamp_expr(text[field], profile)
+        typing[f"_v_{field}"] = _timestamp_expr(text[field], profile)
     for field in entity.integers:
         number = number_sql(text[field], profile)
-        typed[field] = f"try_cast(try_cast({number} as double) as bigint)"
+        typing[f"_v_{field}"] = f"try_cast(try_cast({number} as double) as bigint)"
     for field in entity.decimals:
-        typed[field] = f"try_cast({number_sql(text[field], profile)} as double)"
-    for name, spec in profile.attributes.items():
-        source = value_of.get(spec.column)
-        text[name] = f"nullif(trim({source}), '')" if source else "cast(null as varchar)"
-        typed[name] = _attribute_value(text[name], spec.type, profile)
-    checks = _checks(entity, text, typed, profile)
-    reason = "case " + " ".join(f"when {c} then {r}" for c, r, _ in checks) + " end"
-    field_of = "case " + " ".join(f"when {c} then {_lit(f)}" for c, _, f in checks) + " end"
-    value = "case " + " ".join(f"when {c} then {text[f]}" for c, _, f in checks) + " end"
-    select = [f"{typed.get(f, raw_value[f])} as {_ident(f)}" for f in entity.fields]
+        typing[f"_v_{field}"] = f"try_cast({number_sql(text[field], profile)} as double)"
+    for field in (*entity.timestamps, *entity.integers, *entity.decimals):
+        typed[field] = _ident(f"_v_{field}")
+    for number, (name, spec) in enumerate(profile.attributes.items()):
+        typing[f"_av{number}"] = _attribute_value(text[name], spec.type, profile)
+        typed[name] = f"_av{number}"
+    checks = list(enumerate(_checks(entity, text, typed, profile)))
+    failed = "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in checks) + " end"
+    reason = "case _check " + " ".join(f"when {i} then {r}" for i, (_, r, _) in checks)
+    field_of = "case _check " + " ".join(f"when {i} then {_lit(f)}" for i, (_, _, f) in checks)
+    value = "case _check " + " ".join(f"when {i} then {text[f]}" for i, (_, _, f) in checks)
+    final = [_ident(name) for name in carried]
+    final += [f"{typed.get(f, raw_value[f])} as {_ident(f)}" for f in entity.fields]
     columns = list(entity.fields)
     if entity.attributes:
         pairs = ", ".join(f"{_lit(n)}, {typed[n]}" for n in profile.attributes)
         json = f"cast(json_object({pairs}) as varchar)" if pairs else "cast(null as varchar)"
-        select.append(f"{json} as attributes")
+        final.append(f"{json} as attributes")
         columns.append("attributes")
-    select += [f"{reason} as _reason", f"{field_of} as _field", f"{value} as _value"]
-    select.append(f"{'coalesce(' + ', '.join(dropped) + ')' if dropped else 'null'} as _dropped")
-    return ", ".join(select), columns
+    final += [f"{reason} end as _reason", f"{field_of} end as _field", f"{value} end as _value"]
+    final.append("_dropped")
+    layer1 = [f"{sql} as {_ident(name)}" for name, sql in carried.items()]
+    layer1 += [f"{sql} as {_ident(name)}" for name, sql in texts.items()]
+    layer1.append(f"{'coalesce(' + ', '.join(dropped) + ')' if dropped else 'null'} as _dropped")
+    layer2 = ", ".join(f"{sql} as {_ident(name)}" for name, sql in typing.items())
+    query = (
+        f"select {', '.join(final)} from (select *, {failed} as _check from ("
+        f"select *{', ' + layer2 if layer2 else ''} from (select {', '.join(layer1)} "
+        f"from {source}) texts) typed) checked"
+    )
+    return query, columns
 
 
 # --------------------------------------------------------------------------- loading
@@ -397,7 +430,8 @@ class Staged:
 STAGING_VIEWS = ("_new", "_accepted")
 STAGING_TABLES = (
     "_src", "_broken", "_rej_errors", "_rej_scans", "_rej_lines", "_physical", "_records",
-    "_line_map", "_lines_raw", "_parsed", "_keyed", "_existing", "_existing_quarantine",
+    "_line_map", "_lines_raw", "_parsed", "_keyed", "_changed", "_existing",
+    "_existing_quarantine",
     "_quarantined",
 )  # fmt: skip
 
@@ -513,16 +547,13 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
             + ", ".join(f"{_ident(c)} := _lines.{_ident(c)}" for c in present)
             + "))"
         )
-    select, fields = parsed_select(profile, present, value_of)
-    invalid_json = ""
+    carried = {"_source_row": row_expr, "_original": original}
     if profile.format == "jsonl":
-        invalid_json = "case when not _lines._ok then 'invalid JSON line' end"
-    duck.execute(
-        f"create temp table _parsed as select {row_expr} as _source_row, {select}, "
-        f"{original} as _original"
-        + (f", {invalid_json} as _json_error" if invalid_json else ", null as _json_error")
-        + f" from {source}"
-    )
+        carried["_json_error"] = "case when not _lines._ok then 'invalid JSON line' end"
+    else:
+        carried["_json_error"] = "cast(null as varchar)"
+    query, fields = parsed_select(profile, present, value_of, carried, source)
+    duck.execute(f"create temp table _parsed as {query}")
     n_src = duck.execute("select count(*) from _src").fetchone()[0]
     n_broken = duck.execute("select count(*) from _broken").fetchone()[0]
     return Staged(rows_read=n_src + n_broken, columns=fields, dialect=dialect)
@@ -860,11 +891,10 @@ def _stage_or_reject(duck: Any, path: Path, load: Load) -> Staged | None:
 
 
 def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> None:
-    """Temp view ``_new`` (raw rows to insert, with their record key and hash) and
+    """Temp view ``_new`` (raw rows to insert, with their record key and hash) and table
     ``_quarantined`` (quarantine rows to insert): of a changed file only what was not loaded
-    before, which counts as ``rows_unchanged``. Needs ``_existing`` and
-    ``_existing_quarantine`` when ``load.changed``."""
-    profile, result = load.profile, load.result
+    before. Needs ``_existing`` and ``_existing_quarantine`` when ``load.changed``."""
+    profile = load.profile
     table = RAW_TABLES[profile.entity]
     names = [c.name for c in table.columns if c.name not in RECORD_COLUMNS]
     accepted = _accepted_select(profile, staged.columns, load.relative, load.batch, now_sql)
@@ -877,13 +907,19 @@ def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> Non
     quarantine = _quarantine_select(profile, load.relative, load.batch, now_sql)
     quarantined = f"select * from ({quarantine}) q({q_names})"
     if load.changed:
-        rows = changed_rows_sql("_keyed", "_existing")
+        # read twice below (its rows and their repeated keys): computed once
+        duck.execute(f"create temp table _changed as {changed_rows_sql('_keyed', '_existing')}")
+        rows = "select * from _changed"
         quarantined += f" where {QUARANTINE_ROW_HASH} not in (select _q from _existing_quarantine)"
     else:
         rows = "select * from _keyed"
     duck.execute(f"create temp view _new as {versioned_rows_sql(rows, now_sql)}")
     duck.execute(f"create temp table _quarantined as {quarantined}")
-    loaded = duck.execute("select count(*) from _new").fetchone()[0]
+
+
+def _count_new_rows(duck: Any, result: FileResult, loaded: int) -> None:
+    """Set the load's counts from the rows inserted (``loaded``) and ``_quarantined``:
+    what a changed file repeats from earlier loads counts as ``rows_unchanged``."""
     kept = duck.execute("select count(*) from _quarantined").fetchone()[0]
     result.rows_unchanged = (result.rows_loaded - loaded) + (result.rows_quarantined - kept)
     result.rows_loaded, result.rows_quarantined = int(loaded), int(kept)
@@ -907,17 +943,18 @@ def _load_into_duckdb(load: Load, path: Path) -> FileResult:
                 duck.execute(f"create temp table _existing as {records}")
                 duck.execute(f"create temp table _existing_quarantine as {quarantined}")
             _select_new_rows(duck, staged, load, now_sql)
-            ledger = _ledger_values(result, load.uri, load.batch, now)
             target_cols = _raw_columns(profile.entity)
             q_cols = ", ".join(_ident(c.name) for c in QUARANTINE.columns)
             duck.execute("begin transaction")
             try:
                 for statement in load.replace_statements():
                     duck.execute(statement)
-                duck.execute(
+                inserted = duck.execute(
                     f"insert into {RAW_SCHEMA}.{profile.entity} ({target_cols}) "
                     f"select {target_cols} from _new"
-                )
+                ).fetchone()[0]
+                _count_new_rows(duck, result, inserted)
+                ledger = _ledger_values(result, load.uri, load.batch, now)
                 if load.changed:
                     duck.execute(load.supersede_statement(now_sql))
                 duck.execute(
@@ -976,9 +1013,10 @@ def _load_into_postgres(load: Load, path: Path, workdir: Path) -> FileResult:
             _fetch_into(duck, load.engine, "_existing_quarantine", quarantined, workdir)
         _select_new_rows(duck, staged, load, now_sql)
         columns = _raw_columns(profile.entity)
-        duck.execute(
+        written = duck.execute(
             f"copy (select {columns} from _new) to {_lit(str(accepted_csv))} (header false)"
-        )
+        ).fetchone()[0]
+        _count_new_rows(duck, result, written)
         duck.execute(f"copy _quarantined to {_lit(str(quarantine_csv))} (header false)")
     finally:
         duck.close()

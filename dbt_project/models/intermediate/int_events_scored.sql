@@ -37,52 +37,32 @@ new_events as (
 ),
 
 -- an event without an id is its own record; of those with one, the first loaded is kept
-first_of_each_id as (
+ranked as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by dedupe_key
-                order by loaded_at, source_file, source_row
-            ) as occurrence
-        from new_events
-        where dedupe_key is not null
-    ) as ranked
-    where
-        occurrence = 1
-        {% if is_incremental() %}
-            and dedupe_key not in (
-                select seen.dedupe_key from {{ this }} as seen
-                where seen.dedupe_key is not null
-            )
-        {% endif %}
+    select
+        *,
+        row_number() over (
+            partition by dedupe_key
+            order by loaded_at, source_file, source_row
+        ) as occurrence
+    from new_events
 
 ),
 
 events as (
 
-    select * from new_events
-    where dedupe_key is null
-
-    union all
-
-    select
-        event_record_id,
-        dedupe_key,
-        email,
-        visitor_id,
-        event_type,
-        url,
-        duration_seconds,
-        minutes_attended,
-        occurred_at,
-        occurred_date,
-        source_file,
-        source_row,
-        loaded_at
-    from first_of_each_id
+    select * from ranked
+    where
+        dedupe_key is null
+        or (
+            occurrence = 1
+            {% if is_incremental() %}
+                and dedupe_key not in (
+                    select seen.dedupe_key from {{ this }} as seen
+                    where seen.dedupe_key is not null
+                )
+            {% endif %}
+        )
 
 ),
 
