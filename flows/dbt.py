@@ -233,3 +233,24 @@ def scoring_changed(engine: Any, fingerprint: str) -> bool:
             .all()
         )
     return any(f != fingerprint for f in found)
+
+
+def scored_events_changed(engine: Any) -> bool:
+    """Whether an event scored by an earlier build has a newer version since: a changed
+    landing file loaded it again with other values, marking the scored version superseded
+    (flows/records.py). The incremental ``int_events_scored`` appends new events and keeps
+    the first of each event id, so it would keep the old version: it must be rebuilt."""
+    import sqlalchemy as sa
+
+    if not sa.inspect(engine).has_table("int_events_scored", schema="intermediate"):
+        return False
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                sa.text(
+                    "select count(*) from raw.events, (select max(loaded_at) as built "
+                    "from intermediate.int_events_scored) scored "
+                    "where _loaded_at <= scored.built and _superseded_at > scored.built"
+                )
+            ).scalar()
+        )

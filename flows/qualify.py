@@ -27,7 +27,7 @@ from flows.config import (
     load_qualification,
     load_scoring,
 )
-from flows.dbt import run_dbt, scoring_changed
+from flows.dbt import run_dbt, scored_events_changed, scoring_changed
 from flows.handoff.config import HandoffConfig, load_handoff
 from flows.handoff.run import choose_channel, hand_off_locked
 from flows.ingest import (
@@ -511,9 +511,17 @@ def _qualify_locked(
 
     started = time.perf_counter()
     fingerprint = scoring.fingerprint()
-    rebuild = full_refresh or scoring_changed(engine, fingerprint)
-    if rebuild and not full_refresh:
+    rebuild = full_refresh
+    if not rebuild and scoring_changed(engine, fingerprint):
         logger.info("batch %s: scoring rules changed: rebuilding scored events", summary.batch_id)
+        rebuild = True
+    elif not rebuild and scored_events_changed(engine):
+        logger.info(
+            "batch %s: events scored before were changed by a landing file: rebuilding "
+            "scored events",
+            summary.batch_id,
+        )
+        rebuild = True
     progress.step("build", unit="dbt nodes")
     build_models(warehouse, variables, rebuild)
     summary.timings["dbt"] = time.perf_counter() - started

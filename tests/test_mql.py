@@ -158,6 +158,32 @@ def test_incremental_runs_equal_a_full_build_and_mql_at_is_stable(sample_run, tm
     assert snapshot(path) == snapshot(full_path)
 
 
+def test_an_event_a_changed_file_edits_is_rescored_as_a_full_build_would(tmp_path):
+    """A re-exported e-mail file turns an open into a click (same event id): the next run
+    loads the new version, and its scores equal a full rebuild's, not the old version's."""
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_SOURCES_DIR, landing)
+    path = tmp_path / "wh.duckdb"
+    qualify(sources=str(landing), warehouse_url=duckdb_url(path))
+    export = sorted((landing / "email").glob("*.csv"))[-1]
+    lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if ",open," in line and "@" in line)
+    event_id = lines[row].split(",", 1)[0]
+    lines[row] = lines[row].replace(",open,", ",click,", 1)
+    export.write_text("".join(lines), encoding="utf-8")
+    scored = (
+        "select e.event_type from intermediate.int_events_scored e join raw.events r "
+        "on r.event_id = '" + event_id + "' and r._superseded_at is null "
+        "and e.dedupe_key = r._mapping || '#' || r.event_id"
+    )
+    assert query(path, scored) == [("email_open",)]
+    qualify(sources=str(landing), warehouse_url=duckdb_url(path))
+    assert query(path, scored) == [("email_click",)]
+    incremental = snapshot(path)
+    qualify(sources=str(landing), warehouse_url=duckdb_url(path), full_refresh=True)
+    assert snapshot(path) == incremental
+
+
 def test_raising_the_threshold_makes_fewer_score_mqls(sample_run, tmp_path):
     _, source = sample_run
     path = tmp_path / "wh.duckdb"

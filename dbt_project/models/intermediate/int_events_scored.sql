@@ -1,6 +1,6 @@
 {#- Every event with the scoring rule it matches and that rule's points (incremental: only
-    events loaded since the last build are scored; a change of the rules rebuilds it, see
-    flows/qualify.py). An event an export repeats (same event id from the same export
+    events loaded since the last build are scored; a change of the rules, or a new version
+    of an event already scored, rebuilds it: see flows/qualify.py and flows/dbt.py). An event an export repeats (same event id from the same export
     format) is kept once: the first loaded. Only the columns the scores read are kept
     (the events' other fields stay in staging). -#}
 {{
