@@ -31,7 +31,7 @@ from typing import Any
 import fsspec
 import sqlalchemy as sa
 
-from flows.entities import LOAD_LEDGER
+from flows.entities import LOAD_LEDGER, RAW_SCHEMA, RAW_TABLES
 from flows.ingest import FileResult
 from flows.mapping import MappingProfile
 from flows.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
@@ -407,3 +407,32 @@ def demotions(engine: sa.Engine) -> Demotions:
             out.sql_leads += int(leads)
         out.open_opportunity_leads += int(with_open)
     return out
+
+
+def changed_sources(engine: sa.Engine, last: LastBuild) -> list[str] | None:
+    """The raw tables with rows loaded or superseded since the last published build, for a
+    build of only what they feed (dbt's ``source:raw.<table>+``); None when the whole
+    project must be built: a person was erased since (``leadflow forget`` deletes rows
+    from every table)."""
+    since = {"since": last.published_at}
+    with engine.connect() as conn:
+        if sa.inspect(conn).has_table("suppressions", schema=OPS_SCHEMA):
+            erased = conn.execute(
+                sa.text(
+                    f"select count(*) from {OPS_SCHEMA}.suppressions where suppressed_at > :since"
+                ),
+                since,
+            ).scalar_one()
+            if erased:
+                return None
+        return [
+            table
+            for table in RAW_TABLES
+            if conn.execute(
+                sa.text(
+                    f"select 1 from {RAW_SCHEMA}.{table} where _loaded_at > :since "
+                    "or _superseded_at > :since limit 1"
+                ),
+                since,
+            ).first()
+        ]

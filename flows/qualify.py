@@ -81,6 +81,8 @@ class RunSummary:
     nothing_new: str | None = None
     # configuration, mapping, dbt or GX files changed since the last published build
     changed_inputs: list[str] = field(default_factory=list)
+    # dbt selectors of a build of only what changed (None: the whole project was built)
+    build_selection: list[str] | None = None
     # when only those changed: "this change demotes N SQL lead(s) ..." (None if none)
     demotion_warning: str | None = None
 
@@ -218,10 +220,16 @@ def connect_warehouse(warehouse: Warehouse) -> None:
 
 @task(cache_policy=NO_CACHE)
 def build_models(
-    warehouse: Warehouse, variables: dict[str, Any], full_refresh: bool
+    warehouse: Warehouse,
+    variables: dict[str, Any],
+    full_refresh: bool,
+    select: list[str] | None = None,
 ) -> dict[str, int]:
-    """``dbt build``: staging, intermediate and the tier tables in ``audit``, with dbt tests."""
+    """``dbt build``: staging, intermediate and the tier tables in ``audit``, with dbt tests;
+    with ``select``, only those nodes (dbt selectors) and their tests."""
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    if select:
+        args += ["--select", *select]
     return run_dbt(args, warehouse, variables, on_node_finished=progress.advance).statuses
 
 
@@ -522,8 +530,15 @@ def _qualify_locked(
             summary.batch_id,
         )
         rebuild = True
+    summary.build_selection = build_selection(engine, decision)
+    if summary.build_selection is not None:
+        logger.info(
+            "batch %s: building what the changed raw tables feed: %s",
+            summary.batch_id,
+            " ".join(summary.build_selection),
+        )
     progress.step("build", unit="dbt nodes")
-    build_models(warehouse, variables, rebuild)
+    build_models(warehouse, variables, rebuild, summary.build_selection)
     summary.timings["dbt"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -565,6 +580,21 @@ def _qualify_locked(
         summary.handoff = hand_off_mqls(warehouse, handoff, handoff_secret)
         summary.timings["handoff"] = time.perf_counter() - started
     return summary
+
+
+def build_selection(engine: sa.Engine, decision: noop.Decision | None) -> list[str] | None:
+    """The dbt selectors of a build of only what changed since the last published build:
+    the models the raw tables with new or superseded rows feed, and those of the
+    operational tables (hand-offs change after every build). None (build everything) on a
+    first build, a full refresh, backfill or reload (no decision was made), when the
+    configuration, mappings, models or tools changed, or after an erasure. The models left
+    out read only unchanged tables, so their tables from the earlier build stand."""
+    if decision is None or decision.last is None or decision.changed:
+        return None
+    tables = noop.changed_sources(engine, decision.last)
+    if tables is None:
+        return None
+    return [f"source:raw.{table}+" for table in tables] + ["source:ops+"]
 
 
 def _reload_request(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 
 from flows.gate import run_gate
 from flows.qualify import qualify
-from flows.settings import DEFAULT_CONFIG_DIR, SAMPLE_SOURCES_DIR, Warehouse
+from flows.settings import DBT_PROJECT_DIR, DEFAULT_CONFIG_DIR, SAMPLE_SOURCES_DIR, Warehouse
 from tests.conftest import duckdb_url, query
 
 pytestmark = pytest.mark.integration
@@ -181,6 +182,38 @@ def test_an_event_a_changed_file_edits_is_rescored_as_a_full_build_would(tmp_pat
     assert query(path, scored) == [("email_click",)]
     incremental = snapshot(path)
     qualify(sources=str(landing), warehouse_url=duckdb_url(path), full_refresh=True)
+    assert snapshot(path) == incremental
+
+
+def models_built() -> set[str]:
+    """The models the last dbt command built (dbt's run_results.json)."""
+    results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+    return {
+        r["unique_id"].split(".")[-1]
+        for r in results["results"]
+        if r["unique_id"].startswith("model.")
+    }
+
+
+def test_new_events_alone_rebuild_only_what_events_feed(tmp_path):
+    """A run whose only new rows are events builds the models the events feed; the contacts'
+    models keep their tables, and the marts equal a full rebuild's."""
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE_SOURCES_DIR, landing)
+    held = landing / "email" / "email_engagement_2026-10.csv"
+    shutil.move(held, tmp_path / held.name)
+    path = tmp_path / "wh.duckdb"
+    assert qualify(sources=str(landing), warehouse_url=duckdb_url(path)).build_selection is None
+    assert {"int_leads_resolved", "int_leads_profiled"} <= models_built()
+    shutil.move(tmp_path / held.name, held)
+    second = qualify(sources=str(landing), warehouse_url=duckdb_url(path))
+    assert second.build_selection == ["source:raw.events+", "source:ops+"]
+    built = models_built()
+    assert {"int_leads_resolved", "int_leads_profiled", "int_lead_criteria"}.isdisjoint(built)
+    assert {"int_events_scored", "int_lead_scores_daily", "leads", "mql_leads"} <= built
+    incremental = snapshot(path)
+    full = qualify(sources=str(landing), warehouse_url=duckdb_url(path), full_refresh=True)
+    assert full.build_selection is None
     assert snapshot(path) == incremental
 
 
