@@ -226,10 +226,12 @@ def build_models(
     select: list[str] | None = None,
 ) -> dict[str, int]:
     """``dbt build``: staging, intermediate and the tier tables in ``audit``, with dbt tests;
-    with ``select``, only those nodes (dbt selectors) and their tests."""
+    with ``select``, only those nodes (dbt selectors) and their data tests: the unit tests
+    check the models' logic on fixed rows, and the models are the files the last published
+    build passed them with (see :func:`build_selection`)."""
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
     if select:
-        args += ["--select", *select]
+        args += ["--select", *select, "--exclude-resource-type", "unit_test"]
     return run_dbt(args, warehouse, variables, on_node_finished=progress.advance).statuses
 
 

@@ -185,13 +185,13 @@ def test_an_event_a_changed_file_edits_is_rescored_as_a_full_build_would(tmp_pat
     assert snapshot(path) == incremental
 
 
-def models_built() -> set[str]:
-    """The models the last dbt command built (dbt's run_results.json)."""
+def models_built(kind: str = "model") -> set[str]:
+    """The models (or unit tests) the last dbt command ran (dbt's run_results.json)."""
     results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
     return {
         r["unique_id"].split(".")[-1]
         for r in results["results"]
-        if r["unique_id"].startswith("model.")
+        if r["unique_id"].startswith(f"{kind}.")
     }
 
 
@@ -205,12 +205,14 @@ def test_new_events_alone_rebuild_only_what_events_feed(tmp_path):
     path = tmp_path / "wh.duckdb"
     assert qualify(sources=str(landing), warehouse_url=duckdb_url(path)).build_selection is None
     assert {"int_leads_resolved", "int_leads_profiled"} <= models_built()
+    assert "scoring_rules_match_conditions_in_order" in models_built("unit_test")
     shutil.move(tmp_path / held.name, held)
     second = qualify(sources=str(landing), warehouse_url=duckdb_url(path))
     assert second.build_selection == ["source:raw.events+", "source:ops+"]
     built = models_built()
     assert {"int_leads_resolved", "int_leads_profiled", "int_lead_criteria"}.isdisjoint(built)
     assert {"int_events_scored", "int_lead_scores_daily", "leads", "mql_leads"} <= built
+    assert models_built("unit_test") == set()  # the models' logic is the published build's
     incremental = snapshot(path)
     full = qualify(sources=str(landing), warehouse_url=duckdb_url(path), full_refresh=True)
     assert full.build_selection is None
