@@ -250,7 +250,11 @@ class ContactRecords(Market):
     def _unique_emails(self, p: People) -> None:
         """Make canonical e-mails unique across all chunks by numbering repeats."""
         hashes = np.fromiter((_h64(e) for e in p.email), dtype=np.uint64, count=len(p.email))
-        clash = np.isin(hashes, self.seen)
+        # ``seen`` is sorted: look the chunk up in it (np.isin would sort all of it again)
+        at = np.searchsorted(self.seen, hashes)
+        clash = np.zeros(len(hashes), dtype=bool)
+        if len(self.seen):
+            clash = self.seen[np.minimum(at, len(self.seen) - 1)] == hashes
         local_seen: set[int] = set()
 
         def taken(h: int) -> bool:
@@ -269,7 +273,10 @@ class ContactRecords(Market):
                 p.email[i] = cand
                 hashes[i] = h
             local_seen.add(h)
-        self.seen = np.union1d(self.seen, hashes)
+        # the chunk's hashes are distinct and none is in ``seen``: merge them in, in order
+        # (np.union1d would sort every hash seen so far once per chunk)
+        new = np.sort(hashes)
+        self.seen = np.insert(self.seen, np.searchsorted(self.seen, new), new)
 
     def _record_common(
         self,
