@@ -427,13 +427,20 @@ class Staged:
 
 # temp views and tables a load creates in its DuckDB connection (views first: they read
 # the tables); a view is a step read once, so its rows are never copied
-STAGING_VIEWS = ("_new", "_accepted")
+STAGING_VIEWS = ("_new", "_accepted", "_rejected_originals", "_originals")
 STAGING_TABLES = (
     "_src", "_broken", "_rej_errors", "_rej_scans", "_rej_lines", "_physical", "_records",
     "_line_map", "_lines_raw", "_parsed", "_keyed", "_changed", "_existing",
     "_existing_quarantine",
     "_quarantined",
 )  # fmt: skip
+
+
+# the staged rows the quarantine keeps
+REJECTED_ROWS = (
+    "select * from _parsed where (_reason is not null or _json_error is not null) "
+    "and _dropped is null"
+)
 
 
 def drop_staging(duck: Any) -> None:
@@ -533,28 +540,35 @@ def stage_file(duck: Any, path: Path, profile: MappingProfile, relative: str) ->
                 f"{relative}: missing required column(s) {', '.join(map(repr, missing))} "
                 f"for mapping {profile.name!r} (found: {', '.join(map(repr, present))})"
             )
-        duck.execute(
-            f"create temp table _src as select * from read_parquet({_lit(str(path))}, "
-            "file_row_number = true)"
-        )
         duck.execute("create temp table _broken (_source_row bigint, _why varchar, _line varchar)")
-        n_src = duck.execute("select count(*) from _src").fetchone()[0]
+        # read where it is used (a Parquet file is columnar and typed: no staging copy)
+        source = f"read_parquet({_lit(str(path))}, file_row_number = true) _lines"
+        n_src = duck.execute(f"select count(*) from {source}").fetchone()[0]
         row_expr = "_lines.file_row_number + 1"
-        source = "_src _lines"
         value_of = {c: f"cast(_lines.{_ident(c)} as varchar)" for c in present}
         original = (
             "to_json(struct_pack("
             + ", ".join(f"{_ident(c)} := _lines.{_ident(c)}" for c in present)
             + "))"
         )
-    carried = {"_source_row": row_expr, "_original": original}
+    carried = {"_source_row": row_expr}
     if profile.format == "jsonl":
         carried["_json_error"] = "case when not _lines._ok then 'invalid JSON line' end"
     else:
         carried["_json_error"] = "cast(null as varchar)"
     query, fields = parsed_select(profile, present, value_of, carried, source)
     duck.execute(f"create temp table _parsed as {query}")
-    n_src = duck.execute("select count(*) from _src").fetchone()[0]
+    # The original text is built only for the rows that need it, not carried through the
+    # staged copies of every row: every row's (searched for a suppressed address), and the
+    # rejected rows' (quarantined), filtered before their text is built.
+    originals = f"select {row_expr} as _source_row, cast({original} as varchar) as _original"
+    duck.execute(f"create temp view _originals as {originals} from {source}")
+    duck.execute(
+        f"create temp view _rejected_originals as {originals} from {source} "
+        f"where {row_expr} in (select _source_row from ({REJECTED_ROWS}) rejected)"
+    )
+    if profile.format == "csv":
+        n_src = duck.execute("select count(*) from _src").fetchone()[0]
     n_broken = duck.execute("select count(*) from _broken").fetchone()[0]
     return Staged(rows_read=n_src + n_broken, columns=fields, dialect=dialect)
 
@@ -633,11 +647,11 @@ def json_path(key: str) -> str:
 def _quarantine_select(profile: MappingProfile, relative: str, batch: str, now: str) -> str:
     reason = "coalesce(_json_error, _reason)"
     return (
-        f"select {_lit(batch)}, {_lit(relative)}, _source_row, {_lit(profile.name)}, "
+        f"select {_lit(batch)}, {_lit(relative)}, r._source_row, {_lit(profile.name)}, "
         f"{_lit(profile.entity)}, {reason}, case when _json_error is null then _field end, "
-        f"case when _json_error is null then _value end, cast(_original as varchar), {now} "
-        f"from _parsed where (_reason is not null or _json_error is not null) "
-        f"and _dropped is null union all select {_lit(batch)}, {_lit(relative)}, _source_row, "
+        f"case when _json_error is null then _value end, o._original, {now} "
+        f"from ({REJECTED_ROWS}) r join _rejected_originals o on o._source_row = r._source_row "
+        f"union all select {_lit(batch)}, {_lit(relative)}, _source_row, "
         f"{_lit(profile.name)}, "
         f"{_lit(profile.entity)}, 'malformed row: ' || _why, null, null, "
         f"coalesce(_line, ''), {now} from _broken"

@@ -118,7 +118,8 @@ def drop_suppressed(duck: Any, fields: tuple[str, ...], suppressed: dict[str, se
 
     conditions = []
     if emails:
-        conditions.append(in_text("_original"))
+        original = f"select _source_row from _originals where {in_text('_original')}"
+        conditions.append(f"_source_row in ({original})")
         if "email" in fields:
             conditions.append(f"sha256(lower(trim(email))) in (select unnest({listed(emails)}))")
     if visitors and "visitor_id" in fields:

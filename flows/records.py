@@ -42,8 +42,11 @@ def hash_sql(entity: str) -> str:
     parts = []
     for name in value_fields(entity):
         text = f'cast("{name}" as varchar)'
-        parts.append(f"coalesce(cast(length({text}) as varchar) || ':' || {text}, '-')")
-    return "md5(" + " || '|' || ".join(parts) + ")"
+        parts.append(
+            f"case when \"{name}\" is null then '-' else concat(length({text}), ':', {text}) end"
+        )
+    # concat once over all the pieces: a chain of || builds (and copies) each partial text
+    return "md5(concat(" + ", '|', ".join(parts) + "))"
 
 
 def key_sql(entity: str, occurrence: str) -> str:
@@ -61,11 +64,24 @@ def key_sql(entity: str, occurrence: str) -> str:
 
 def keyed_table_sql(entity: str, source: str) -> str:
     """SELECT of every row of ``source`` (columns of the raw table, without the record
-    columns) with its ``_record_hash`` and ``_record_key``."""
+    columns) with its ``_record_hash`` and ``_record_key``.
+
+    Only rows without their record key fields are numbered among identical rows: rows with
+    the same hash have the same key fields, so each hash's rows are all keyed or all not,
+    and the window runs over the keyless rows alone (the same numbers as over every row)."""
+    hashed = f"(select *, {hash_sql(entity)} as _record_hash from {source})"
     occurrence = "row_number() over (partition by _record_hash order by _source_row)"
+    fields = ENTITIES[entity].record_key
+    if not fields:
+        return f"select *, {key_sql(entity, occurrence)} as _record_key from {hashed} hashed"
+    present = " and ".join(
+        f"nullif(trim(cast({_q(f)} as varchar)), '') is not null" for f in fields
+    )
+    # each branch filters the source before hashing it (no copy of the hashed rows)
     return (
-        f"select *, {key_sql(entity, occurrence)} as _record_key "
-        f"from (select *, {hash_sql(entity)} as _record_hash from {source}) hashed"
+        f"select *, {key_sql(entity, '0')} as _record_key from {hashed} keyed where {present} "
+        f"union all select *, {key_sql(entity, occurrence)} as _record_key from {hashed} "
+        f"keyless where not ({present})"
     )
 
 
