@@ -225,14 +225,14 @@ def scoring_changed(engine: Any, fingerprint: str) -> bool:
     if not sa.inspect(engine).has_table("int_events_scored", schema="intermediate"):
         return False
     with engine.connect() as conn:
-        found = (
-            conn.execute(
-                sa.text("select distinct scoring_fingerprint from intermediate.int_events_scored")
-            )
-            .scalars()
-            .all()
-        )
-    return any(f != fingerprint for f in found)
+        other = conn.execute(
+            sa.text(
+                "select 1 from intermediate.int_events_scored "
+                "where scoring_fingerprint is distinct from :fingerprint limit 1"
+            ),
+            {"fingerprint": fingerprint},
+        ).first()
+    return other is not None
 
 
 def scored_events_changed(engine: Any) -> bool:
@@ -245,12 +245,11 @@ def scored_events_changed(engine: Any) -> bool:
     if not sa.inspect(engine).has_table("int_events_scored", schema="intermediate"):
         return False
     with engine.connect() as conn:
-        return bool(
-            conn.execute(
-                sa.text(
-                    "select count(*) from raw.events, (select max(loaded_at) as built "
-                    "from intermediate.int_events_scored) scored "
-                    "where _loaded_at <= scored.built and _superseded_at > scored.built"
-                )
-            ).scalar()
-        )
+        superseded = conn.execute(
+            sa.text(
+                "select 1 from raw.events, (select max(loaded_at) as built "
+                "from intermediate.int_events_scored) scored "
+                "where _loaded_at <= scored.built and _superseded_at > scored.built limit 1"
+            )
+        ).first()
+    return superseded is not None

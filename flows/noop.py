@@ -425,14 +425,15 @@ def changed_sources(engine: sa.Engine, last: LastBuild) -> list[str] | None:
             ).scalar_one()
             if erased:
                 return None
-        return [
-            table
-            for table in RAW_TABLES
-            if conn.execute(
+        # a raw table gains or supersedes rows only by a load, which the ledger records with
+        # the time its rows carry (_loaded_at; the versions it supersedes are its records')
+        loaded = set(
+            conn.execute(
                 sa.text(
-                    f"select 1 from {RAW_SCHEMA}.{table} where _loaded_at > :since "
-                    "or _superseded_at > :since limit 1"
+                    f"select distinct entity from {RAW_SCHEMA}.load_ledger "
+                    "where loaded_at > :since and rows_loaded > 0"
                 ),
                 since,
-            ).first()
-        ]
+            ).scalars()
+        )
+        return [table for table in RAW_TABLES if table in loaded]

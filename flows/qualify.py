@@ -55,6 +55,7 @@ from flows.warehouse import (
     WarehouseUnavailable,
     check_connection,
     ensure_raw_schema,
+    kept_open,
     make_engine,
     retry_delays,
 )
@@ -511,11 +512,14 @@ def _qualify_locked(
     ingest = ingest_file.with_options(retry_delay_seconds=retry_delays())
     progress.step("ingest", total=len(planned), unit="files")
     results = []
-    for relative, profile in planned:
-        replace = relative in summary.reloaded
-        result = ingest(warehouse, landing, relative, profile, summary.batch_id, replace)
-        progress.advance(rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined)
-        results.append(result)
+    with kept_open(engine):
+        for relative, profile in planned:
+            replace = relative in summary.reloaded
+            result = ingest(warehouse, landing, relative, profile, summary.batch_id, replace)
+            progress.advance(
+                rows_loaded=result.rows_loaded, rows_quarantined=result.rows_quarantined
+            )
+            results.append(result)
     summary.files = [r.as_dict() for r in [*results, *unmapped]]
     summary.timings["ingest"] = time.perf_counter() - started
 

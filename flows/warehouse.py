@@ -172,6 +172,25 @@ def duckdb_connection(engine: sa.Engine) -> Iterator[Any]:
         raw.close()
 
 
+@contextmanager
+def kept_open(engine: sa.Engine) -> Iterator[None]:
+    """Keep an embedded DuckDB warehouse open while many short connections use it.
+
+    Connections to a DuckDB file opened in this process share its open database; when the
+    last one closes, the database is closed (its write-ahead log written into the file) and
+    the next connection opens it again. Loading a landing folder opens a few connections per
+    file: held open, the database is opened once and its log written when it grows, not
+    once per file. A no-op for a server warehouse."""
+    if engine.dialect.name != "duckdb":
+        yield
+        return
+    raw = engine.raw_connection()
+    try:
+        yield
+    finally:
+        raw.close()
+
+
 def ensure_raw_schema(engine: sa.Engine) -> None:
     """Create the ``raw``, ``ops`` and ``marts`` schemas and the raw tables if missing."""
     with engine.begin() as conn:
