@@ -316,6 +316,101 @@ def _attribute_value(text: str, kind: str, profile: MappingProfile) -> str:
     return text
 
 
+@dataclass
+class _Texts:
+    """Layer 1 of :func:`parsed_select`: each value's text, trimmed, blank as NULL and
+    mapped (``values:``), named ``_t_<field>`` (``_a<n>`` for attributes)."""
+
+    columns: dict[str, str]  # name -> SQL over the source
+    text: dict[str, str]  # field or attribute -> its text's column
+    raw_value: dict[str, str]  # field -> its value as exported (blank as NULL, mapped)
+    dropped: list[str]  # SQL of the source value a ``values:`` map sent to null
+
+
+def _text_layer(
+    profile: MappingProfile, source_columns: list[str], value_of: dict[str, str]
+) -> _Texts:
+    entity = ENTITIES[profile.entity]
+    layer = _Texts(columns={}, text={}, raw_value={}, dropped=[])
+    for field in entity.fields:
+        if field in profile.columns and profile.columns[field] in source_columns:
+            source_value = value_of[profile.columns[field]]
+            trimmed = f"nullif(trim({source_value}), '')"
+            raw = f"nullif({source_value}, '')"
+        elif field in profile.constants:
+            trimmed = raw = _lit(profile.constants[field])
+        else:
+            trimmed = raw = "cast(null as varchar)"
+        mapping = profile.values.get(field)
+        if mapping:
+            to_null = ", ".join(_lit(k) for k, v in mapping.items() if v is None)
+            if to_null:
+                layer.dropped.append(f"case when {trimmed} in ({to_null}) then {trimmed} end")
+            cases = " ".join(
+                f"when {_lit(k)} then {'cast(null as varchar)' if v is None else _lit(v)}"
+                for k, v in mapping.items()
+            )
+            trimmed = raw = f"(case {trimmed} {cases} else {trimmed} end)"
+        layer.columns[f"_t_{field}"] = trimmed
+        layer.text[field] = _ident(f"_t_{field}")
+        # Raw keeps text as exported (only blank becomes NULL; value maps applied)
+        if raw != trimmed:
+            layer.columns[f"_r_{field}"] = raw
+            layer.raw_value[field] = _ident(f"_r_{field}")
+        else:
+            layer.raw_value[field] = layer.text[field]
+    for number, (name, spec) in enumerate(profile.attributes.items()):
+        source_value = value_of.get(spec.column)
+        layer.columns[f"_a{number}"] = (
+            f"nullif(trim({source_value}), '')" if source_value else "cast(null as varchar)"
+        )
+        layer.text[name] = f"_a{number}"
+    return layer
+
+
+def _typed_layer(
+    profile: MappingProfile, text: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Layer 2 of :func:`parsed_select`: the typed value of each timestamp, number and
+    attribute (NULL when its text does not parse). Returns (name -> SQL over the texts,
+    field or attribute -> its typed column)."""
+    entity = ENTITIES[profile.entity]
+    typing: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    for field in entity.timestamps:
+        typing[f"_v_{field}"] = _timestamp_expr(text[field], profile)
+    for field in entity.integers:
+        number = number_sql(text[field], profile)
+        typing[f"_v_{field}"] = f"try_cast(try_cast({number} as double) as bigint)"
+    for field in entity.decimals:
+        typing[f"_v_{field}"] = f"try_cast({number_sql(text[field], profile)} as double)"
+    for field in (*entity.timestamps, *entity.integers, *entity.decimals):
+        typed[field] = _ident(f"_v_{field}")
+    for number, (name, spec) in enumerate(profile.attributes.items()):
+        typing[f"_av{number}"] = _attribute_value(text[name], spec.type, profile)
+        typed[name] = f"_av{number}"
+    return typing, typed
+
+
+def _check_columns(checks: list[tuple[str, str, str]], text: dict[str, str]) -> dict[str, str]:
+    """Layer 3 of :func:`parsed_select`: ``_check``, the number of the first check a row
+    fails (SQL over the typed layer), and from it the row's ``_reason``, ``_field`` and
+    ``_value`` (SQL over ``_check``)."""
+    numbered = list(enumerate(checks))
+
+    def by_check(values: list[str]) -> str:
+        return (
+            "case _check " + " ".join(f"when {i} then {v}" for i, v in enumerate(values)) + " end"
+        )
+
+    return {
+        "_check": "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in numbered) + " end",
+        "_reason": by_check([reason for _, reason, _ in checks]),
+        "_field": by_check([_lit(field) for _, _, field in checks]),
+        "_value": by_check([text[field] for _, _, field in checks]),
+    }
+
+
 def parsed_select(
     profile: MappingProfile,
     source_columns: list[str],
@@ -334,81 +429,27 @@ def parsed_select(
     then the typed values, then the number of the first check a row fails.
     """
     entity = ENTITIES[profile.entity]
-    texts: dict[str, str] = {}  # layer 1: name -> SQL over the source
-    text: dict[str, str] = {}  # field -> its text's name (trimmed, blank as NULL, mapped)
-    # Raw keeps text as exported (only blank becomes NULL; value maps applied); parsed
-    # fields are typed.
-    raw_value: dict[str, str] = {}
-    dropped = []
-    for field in entity.fields:
-        if field in profile.columns and profile.columns[field] in source_columns:
-            source_value = value_of[profile.columns[field]]
-            trimmed = f"nullif(trim({source_value}), '')"
-            raw = f"nullif({source_value}, '')"
-        elif field in profile.constants:
-            trimmed = raw = _lit(profile.constants[field])
-        else:
-            trimmed = raw = "cast(null as varchar)"
-        mapping = profile.values.get(field)
-        if mapping:
-            to_null = ", ".join(_lit(k) for k, v in mapping.items() if v is None)
-            if to_null:
-                dropped.append(f"case when {trimmed} in ({to_null}) then {trimmed} end")
-            cases = " ".join(
-                f"when {_lit(k)} then {'cast(null as varchar)' if v is None else _lit(v)}"
-                for k, v in mapping.items()
-            )
-            trimmed = raw = f"(case {trimmed} {cases} else {trimmed} end)"
-        texts[f"_t_{field}"] = trimmed
-        text[field] = _ident(f"_t_{field}")
-        if raw != trimmed:
-            texts[f"_r_{field}"] = raw
-            raw_value[field] = _ident(f"_r_{field}")
-        else:
-            raw_value[field] = text[field]
-    for number, (name, spec) in enumerate(profile.attributes.items()):
-        source_value = value_of.get(spec.column)
-        texts[f"_a{number}"] = (
-            f"nullif(trim({source_value}), '')" if source_value else "cast(null as varchar)"
-        )
-        text[name] = f"_a{number}"
-    typing: dict[str, str] = {}  # layer 2: name -> SQL over the texts
-    typed: dict[str, str] = {}
-    for field in entity.timestamps:
-        typing[f"_v_{field}"] = _timestamp_expr(text[field], profile)
-    for field in entity.integers:
-        number = number_sql(text[field], profile)
-        typing[f"_v_{field}"] = f"try_cast(try_cast({number} as double) as bigint)"
-    for field in entity.decimals:
-        typing[f"_v_{field}"] = f"try_cast({number_sql(text[field], profile)} as double)"
-    for field in (*entity.timestamps, *entity.integers, *entity.decimals):
-        typed[field] = _ident(f"_v_{field}")
-    for number, (name, spec) in enumerate(profile.attributes.items()):
-        typing[f"_av{number}"] = _attribute_value(text[name], spec.type, profile)
-        typed[name] = f"_av{number}"
-    checks = list(enumerate(_checks(entity, text, typed, profile)))
-    failed = "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in checks) + " end"
-    reason = "case _check " + " ".join(f"when {i} then {r}" for i, (_, r, _) in checks)
-    field_of = "case _check " + " ".join(f"when {i} then {_lit(f)}" for i, (_, _, f) in checks)
-    value = "case _check " + " ".join(f"when {i} then {text[f]}" for i, (_, _, f) in checks)
+    texts = _text_layer(profile, source_columns, value_of)
+    typing, typed = _typed_layer(profile, texts.text)
+    checks = _check_columns(_checks(entity, texts.text, typed, profile), texts.text)
     final = [_ident(name) for name in carried]
-    final += [f"{typed.get(f, raw_value[f])} as {_ident(f)}" for f in entity.fields]
+    final += [f"{typed.get(f, texts.raw_value[f])} as {_ident(f)}" for f in entity.fields]
     columns = list(entity.fields)
     if entity.attributes:
         pairs = ", ".join(f"{_lit(n)}, {typed[n]}" for n in profile.attributes)
         json = f"cast(json_object({pairs}) as varchar)" if pairs else "cast(null as varchar)"
         final.append(f"{json} as attributes")
         columns.append("attributes")
-    final += [f"{reason} end as _reason", f"{field_of} end as _field", f"{value} end as _value"]
+    final += [f"{checks[name]} as {name}" for name in ("_reason", "_field", "_value")]
     final.append("_dropped")
+    dropped = f"coalesce({', '.join(texts.dropped)})" if texts.dropped else "null"
     layer1 = [f"{sql} as {_ident(name)}" for name, sql in carried.items()]
-    layer1 += [f"{sql} as {_ident(name)}" for name, sql in texts.items()]
-    layer1.append(f"{'coalesce(' + ', '.join(dropped) + ')' if dropped else 'null'} as _dropped")
-    layer2 = ", ".join(f"{sql} as {_ident(name)}" for name, sql in typing.items())
+    layer1 += [f"{sql} as {_ident(name)}" for name, sql in texts.columns.items()]
+    layer1.append(f"{dropped} as _dropped")
+    layer2 = "".join(f", {sql} as {_ident(name)}" for name, sql in typing.items())
     query = (
-        f"select {', '.join(final)} from (select *, {failed} as _check from ("
-        f"select *{', ' + layer2 if layer2 else ''} from (select {', '.join(layer1)} "
-        f"from {source}) texts) typed) checked"
+        f"select {', '.join(final)} from (select *, {checks['_check']} as _check from ("
+        f"select *{layer2} from (select {', '.join(layer1)} from {source}) texts) typed) checked"
     )
     return query, columns
 
