@@ -41,6 +41,8 @@ from flows.records import (
     changed_rows_sql,
     keyed_table_sql,
     latest_versions_sql,
+    repeated_in_keyed_sql,
+    repeated_keys_sql,
     supersede_sql,
     versioned_rows_sql,
 )
@@ -957,18 +959,23 @@ def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> Non
         f"create temp view _accepted as select * from ({accepted}) "
         f"accepted({', '.join(_ident(n) for n in names)})"
     )
-    duck.execute(f"create temp table _keyed as {keyed_table_sql(profile.entity, '_accepted')}")
     q_names = ", ".join(_ident(c.name) for c in QUARANTINE.columns)
     quarantine = _quarantine_select(profile, load.relative, load.batch, now_sql)
     quarantined = f"select * from ({quarantine}) q({q_names})"
+    keyed = keyed_table_sql(profile.entity, "_accepted")
     if load.changed:
-        # read twice below (its rows and their repeated keys): computed once
+        # each read twice below (their rows, and their records or repeated keys): computed once
+        duck.execute(f"create temp table _keyed as {keyed}")
         duck.execute(f"create temp table _changed as {changed_rows_sql('_keyed', '_existing')}")
         rows = "select * from _changed"
+        repeated = repeated_in_keyed_sql(rows)
         quarantined += f" where {QUARANTINE_ROW_HASH} not in (select _q from _existing_quarantine)"
     else:
-        rows = "select * from _keyed"
-    duck.execute(f"create temp view _new as {versioned_rows_sql(rows, now_sql)}")
+        # a new file's rows are hashed and keyed as they are inserted, not copied first: the
+        # keys that repeat come from the fields themselves
+        rows = keyed
+        repeated = repeated_keys_sql(profile.entity, "_accepted")
+    duck.execute(f"create temp view _new as {versioned_rows_sql(rows, repeated, now_sql)}")
     duck.execute(f"create temp table _quarantined as {quarantined}")
 
 
