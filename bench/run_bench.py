@@ -324,7 +324,14 @@ def run_pipeline(
         if summary is not None:
             result["gate_blocked"] = _blocked_message(stderr)
     if summary is None or (measured.returncode != 0 and not blocked):
-        result["error"] = _tail(measured.stderr_path)
+        # a failed run is still measured: how long it ran and how much memory it took
+        result.update(
+            error=_tail(measured.stderr_path),
+            wall_seconds=measured.wall_seconds,
+            cpu_seconds=measured.cpu_seconds,
+            other_cpu_seconds=measured.other_cpu_seconds,
+            peak_rss_mb=measured.peak_rss_mb,
+        )
         return result
     timings = {step: float(summary["timings"].get(step, 0.0)) for step in STEPS}
     files = summary.get("files", [])
@@ -1032,10 +1039,14 @@ def print_summary(report: dict[str, Any]) -> None:
             f"  generate: {report['generate_seconds']:.1f} s (not compared), "
             f"{report['landing_mb']:,.0f} MB landing"
         )
-    if "error" in p or "error" in b:
-        for name, part in (("pipeline", p), ("baseline", b)):
+    if "error" in p or (b and "error" in b):
+        for name, part in (("pipeline", p), ("baseline", b or {})):
             if "error" in part:
-                print(f"  {name} FAILED (exit {part['measured']['returncode']}):")
+                run = part["measured"]
+                print(
+                    f"  {name} FAILED (exit {run['returncode']}) after "
+                    f"{run['wall_seconds']:.1f} s, peak {run['peak_rss_mb']:,.0f} MB:"
+                )
                 print("    " + part["error"].replace("\n", "\n    "))
         return
     steps = ", ".join(f"{k} {v:.1f}" for k, v in p["steps"].items())
@@ -1317,7 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
         report["pipeline"], report["baseline"] = pipeline, baseline
         if args.repeat > 1:
             report["rounds"] = {"pipeline": pipeline_runs, "baseline": baseline_runs}
-        if baseline is None:
+        if baseline is None and "error" not in pipeline:
             report["targets"] = targets(args.leads, report)
         elif "error" not in pipeline and "error" not in baseline:
             report["ratio"] = pipeline["wall_seconds"] / baseline["wall_seconds"]
