@@ -188,6 +188,14 @@ def failure_message(outcome: DbtOutcome) -> str:
     """What failed, one line per node: each failed test with its model, column, failing row
     count and sample rows, then any other failure."""
     lines = [t.describe() for t in outcome.failed_tests] + outcome.failures
+    if any("Out of Memory Error" in line for line in lines):
+        from flows.warehouse import duckdb_memory_limit
+
+        lines.append(
+            "DuckDB ran out of the memory it may use (LEADFLOW_DUCKDB_MEMORY_LIMIT, now "
+            f"{duckdb_memory_limit()}): set it higher for this warehouse, e.g. "
+            "LEADFLOW_DUCKDB_MEMORY_LIMIT=10GB on a 24 GiB machine"
+        )
     detail = "\n  ".join(lines) or "see the dbt log above"
     return f"dbt {' '.join(outcome.command)} failed:\n  {detail}"
 

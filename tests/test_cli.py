@@ -249,6 +249,21 @@ def test_expected_failures_map_to_exit_codes():
     assert expected_exit_code(KeyError("a bug")) is None  # a bug keeps its traceback
 
 
+def test_a_dbt_failure_for_lack_of_memory_says_which_setting_to_raise(monkeypatch):
+    from flows.dbt import DbtOutcome, failure_message
+
+    monkeypatch.setenv("LEADFLOW_DUCKDB_MEMORY_LIMIT", "3GB")
+    # as dbt reports DuckDB's error (the 10,000,000-lead run at the default limit)
+    oom = (
+        "test.leadflow.unique_int_events_scored_event_record_id: error: Runtime Error in test "
+        "Out of Memory Error: failed to allocate data of size 16.0 MiB (1.8 GiB/1.8 GiB used)"
+    )
+    message = failure_message(DbtOutcome(["build"], False, failures=[oom]))
+    assert "LEADFLOW_DUCKDB_MEMORY_LIMIT, now 3GB" in message
+    other = failure_message(DbtOutcome(["build"], False, failures=["model.x: error: syntax"]))
+    assert "LEADFLOW_DUCKDB_MEMORY_LIMIT" not in other
+
+
 @pytest.mark.integration
 def test_strict_run_exits_4_counts_files_once_and_prints_no_colour_or_leaks(tmp_path, prefect_api):
     import os
