@@ -49,17 +49,27 @@ def hash_sql(entity: str) -> str:
     return "md5(concat(" + ", '|', ".join(parts) + "))"
 
 
+def _key_parts(entity: str) -> tuple[str, str] | None:
+    """SQL of (``present``, ``key``) for an entity with record key fields, else None:
+    ``present`` holds when every key field has a value, ``key`` is the record key made of
+    them (``key:<field>|<field>...``). The one definition of a record key by its fields."""
+    fields = ENTITIES[entity].record_key
+    if not fields:
+        return None
+    values = [f"trim(cast({_q(f)} as varchar))" for f in fields]
+    present = " and ".join(f"nullif({v}, '') is not null" for v in values)
+    return present, "'key:' || " + " || '|' || ".join(values)
+
+
 def key_sql(entity: str, occurrence: str) -> str:
     """SQL of a row's ``_record_key`` given its ``_record_hash`` and ``occurrence`` (the
     row's number among rows of the file with that hash)."""
-    fields = ENTITIES[entity].record_key
-    values = [f"trim(cast({_q(f)} as varchar))" for f in fields]
-    present = " and ".join(f"nullif({v}, '') is not null" for v in values)
-    key = " || '|' || ".join(values)
     hashed = f"'hash:' || _record_hash || '#' || cast({occurrence} as varchar)"
-    if not fields:
+    parts = _key_parts(entity)
+    if parts is None:
         return hashed
-    return f"case when {present} then 'key:' || {key} else {hashed} end"
+    present, key = parts
+    return f"case when {present} then {key} else {hashed} end"
 
 
 def keyed_table_sql(entity: str, source: str) -> str:
@@ -71,12 +81,10 @@ def keyed_table_sql(entity: str, source: str) -> str:
     and the window runs over the keyless rows alone (the same numbers as over every row)."""
     hashed = f"(select *, {hash_sql(entity)} as _record_hash from {source})"
     occurrence = "row_number() over (partition by _record_hash order by _source_row)"
-    fields = ENTITIES[entity].record_key
-    if not fields:
+    parts = _key_parts(entity)
+    if parts is None:
         return f"select *, {key_sql(entity, occurrence)} as _record_key from {hashed} hashed"
-    present = " and ".join(
-        f"nullif(trim(cast({_q(f)} as varchar)), '') is not null" for f in fields
-    )
+    present = parts[0]
     # each branch filters the source before hashing it (no copy of the hashed rows)
     return (
         f"select *, {key_sql(entity, '0')} as _record_key from {hashed} keyed where {present} "
@@ -98,12 +106,10 @@ def repeated_keys_sql(entity: str, source: str) -> str:
     """SELECT of (``_record_key``, ``_last``): each record key taken from the record's fields
     that several rows of ``source`` (one file's accepted rows, not yet hashed) share, with
     the last of their lines. Only such keys can repeat: a hash key counts occurrences."""
-    fields = ENTITIES[entity].record_key
-    if not fields:
+    parts = _key_parts(entity)
+    if parts is None:
         return "select cast(null as varchar) as _record_key, 0 as _last where false"
-    values = [f"trim(cast({_q(f)} as varchar))" for f in fields]
-    present = " and ".join(f"nullif({v}, '') is not null" for v in values)
-    key = "'key:' || " + " || '|' || ".join(values)
+    present, key = parts
     return (
         f"select {key} as _record_key, max(_source_row) as _last from {source} "
         f"where {present} group by 1 having count(*) > 1"
