@@ -33,11 +33,19 @@ def var(name, default=None):
     return default
 
 
+# macros that render keywords, not a function call: what they render on DuckDB
+_KEYWORD_MACROS = {"inlined": "not materialized"}
+
+
 class _Adapter:
-    """``adapter.dispatch`` renders a function call with the macro's name."""
+    """``adapter.dispatch`` renders a function call with the macro's name (or, for a macro
+    that renders keywords, those keywords)."""
 
     @staticmethod
     def dispatch(name, package=None):
+        if name in _KEYWORD_MACROS:
+            return lambda: _KEYWORD_MACROS[name]
+
         def call(*args):
             rendered = ", ".join(", ".join(a) if isinstance(a, list) else str(a) for a in args)
             return f"{name}({rendered})"

@@ -9,7 +9,7 @@
 -- noqa: disable=LT02
 with
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('int_leads_profiled') }}
 

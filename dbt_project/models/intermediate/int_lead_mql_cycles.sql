@@ -4,14 +4,14 @@
 
 with
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_cycles') }}
     where mql_at is not null
 
 ),
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('int_leads_engaged') }}
 

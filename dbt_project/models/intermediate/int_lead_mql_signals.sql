@@ -16,13 +16,13 @@ leads as (
 
 ),
 
-points as (
+points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_rule_points_daily') }}
 
 ),
 
-scores as (
+scores as {{ inlined() }} (
 
     select * from {{ ref('int_lead_scores_daily') }}
     where engagement_score >= {{ scoring_config.mql_threshold }}

@@ -18,7 +18,7 @@ contacts as (
 
 ),
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('int_opportunities_attributed') }}
 

@@ -4,7 +4,7 @@
 
 with
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_mql_cycles') }}
 

@@ -3,13 +3,13 @@
 
 with
 
-events as (
+events as {{ inlined() }} (
 
     select * from {{ ref('int_events_scored') }}
 
 ),
 
-visitors as (
+visitors as {{ inlined() }} (
 
     select * from {{ ref('int_visitors_identified') }}
 

@@ -6,14 +6,14 @@
 
 with
 
-points as (
+points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_rule_points_daily') }}
     where rule_name is not null
 
 ),
 
-attribute_points as (
+attribute_points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_attribute_points') }}
 

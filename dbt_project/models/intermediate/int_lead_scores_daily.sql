@@ -7,14 +7,14 @@
 
 with
 
-points as (
+points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_rule_points_daily') }}
     where rule_name is not null
 
 ),
 
-attribute_points as (
+attribute_points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_attribute_points') }}
 
@@ -72,49 +72,24 @@ score_days as (
 
 ),
 
-lead_rules as (
-
-    select distinct
-        lead_id,
-        rule_name
-    from points
-
-),
-
-grid as (
+-- per rule, the points and events of the window ending on each score day: a lead's rule
+-- days in it, joined by range (a rule with none in the window adds nothing, as its capped
+-- total 0 would). Cheaper than a window function over every day of every rule of the lead.
+windowed as (
 
     select
         score_days.lead_id,
         score_days.day_number,
-        lead_rules.rule_name,
-        coalesce(rule_days.points, 0) as day_points,
-        coalesce(rule_days.events, 0) as day_events
+        rule_days.rule_name,
+        sum(rule_days.points) as window_points,
+        sum(rule_days.events) as window_events
     from score_days
-    inner join lead_rules
-        on score_days.lead_id = lead_rules.lead_id
-    left join rule_days
+    inner join rule_days
         on
             score_days.lead_id = rule_days.lead_id
-            and score_days.day_number = rule_days.day_number
-            and lead_rules.rule_name = rule_days.rule_name
-
-),
-
-windowed as (
-
-    select
-        lead_id,
-        day_number,
-        rule_name,
-        sum(day_points) over (
-            partition by lead_id, rule_name order by day_number
-            range between {{ window - 1 }} preceding and current row
-        ) as window_points,
-        sum(day_events) over (
-            partition by lead_id, rule_name order by day_number
-            range between {{ window - 1 }} preceding and current row
-        ) as window_events
-    from grid
+            and score_days.day_number >= rule_days.day_number
+            and score_days.day_number < rule_days.day_number + {{ window }}
+    group by score_days.lead_id, score_days.day_number, rule_days.rule_name
 
 ),
 

@@ -8,31 +8,31 @@
 
 with
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('int_leads_profiled') }}
 
 ),
 
-points as (
+points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_rule_points_daily') }}
 
 ),
 
-scores as (
+scores as {{ inlined() }} (
 
     select * from {{ ref('int_lead_scores_daily') }}
 
 ),
 
-breakdown as (
+breakdown as {{ inlined() }} (
 
     select * from {{ ref('int_lead_score_breakdown') }}
 
 ),
 
-attribute_points as (
+attribute_points as {{ inlined() }} (
 
     select * from {{ ref('int_lead_attribute_points') }}
 

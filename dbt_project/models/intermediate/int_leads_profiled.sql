@@ -19,13 +19,13 @@
 
 with
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('int_leads_resolved') }}
 
 ),
 
-companies as (
+companies as {{ inlined() }} (
 
     select * from {{ ref('int_companies_deduplicated') }}
 

@@ -62,8 +62,7 @@ resolved as (
         max(captured_at) as last_captured_at,
         min(case when job_title is not null then captured_at end) as job_title_known_at,
         min(case when country_code is not null then captured_at end) as country_known_at,
-        count(*) as source_record_count,
-        count(distinct source_type) as source_type_count
+        count(*) as source_record_count
     from records
     group by email
 

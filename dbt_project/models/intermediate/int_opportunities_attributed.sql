@@ -37,7 +37,7 @@ leads as (
 
 ),
 
-acceptances as (
+acceptances as {{ inlined() }} (
 
     select * from {{ ref('int_sales_decisions_ranked') }}
     where decision = 'accepted'

@@ -15,7 +15,7 @@ leads as (
 
 ),
 
-durations as (
+durations as {{ inlined() }} (
 
     select * from {{ ref('funnel_stage_durations') }}
     where cohort_month is null

@@ -13,13 +13,13 @@
 -- noqa: disable=LT02
 with
 
-entries as (
+entries as {{ inlined() }} (
 
     select * from {{ ref('funnel_tier_entries') }}
 
 ),
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('leads') }}
 

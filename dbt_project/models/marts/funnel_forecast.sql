@@ -5,13 +5,13 @@
 
 with
 
-pipeline as (
+pipeline as {{ inlined() }} (
 
     select * from {{ ref('funnel_open_pipeline') }}
 
 ),
 
-probabilities as (
+probabilities as {{ inlined() }} (
 
     select * from {{ ref('funnel_win_probabilities') }}
 

@@ -8,14 +8,14 @@
 
 with
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('sql_opportunities') }}
     where not is_closed and amount > 0
 
 ),
 
-probabilities as (
+probabilities as {{ inlined() }} (
 
     select * from {{ ref('funnel_win_probabilities') }}
 

@@ -3,13 +3,13 @@
 
 with
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('leads') }}
 
 ),
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('sql_opportunities') }}
 

@@ -3,14 +3,14 @@
 
 with
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_cycles') }}
     where mql_at is not null
 
 ),
 
-breaches as (
+breaches as {{ inlined() }} (
 
     select * from {{ ref('sla_breaches') }}
 

@@ -6,7 +6,7 @@
 
 with
 
-transitions as (
+transitions as {{ inlined() }} (
 
     select * from {{ ref('lead_stage_transitions') }}
 

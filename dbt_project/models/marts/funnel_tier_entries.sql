@@ -4,13 +4,13 @@
 
 with
 
-transitions as (
+transitions as {{ inlined() }} (
 
     select * from {{ ref('lead_stage_transitions') }}
 
 ),
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('sql_opportunities') }}
 

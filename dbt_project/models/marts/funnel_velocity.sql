@@ -4,7 +4,7 @@
 
 with
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('sql_opportunities') }}
 

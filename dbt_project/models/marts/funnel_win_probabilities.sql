@@ -5,19 +5,19 @@
 
 with
 
-entries as (
+entries as {{ inlined() }} (
 
     select * from {{ ref('funnel_tier_entries') }}
 
 ),
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('leads') }}
 
 ),
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('sql_opportunities') }}
 

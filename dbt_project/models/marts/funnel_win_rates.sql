@@ -5,7 +5,7 @@
 -- noqa: disable=LT02
 with
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('sql_opportunities') }}
 

@@ -3,7 +3,7 @@
 
 with
 
-outcomes as (
+outcomes as {{ inlined() }} (
 
     select * from {{ ref('int_lead_outcomes') }}
     where lead_id is not null

@@ -1,7 +1,7 @@
 {#- The parts of each lead's current engagement score, one row per scoring rule. -#}
 with
 
-breakdown as (
+breakdown as {{ inlined() }} (
 
     select * from {{ ref('int_lead_score_breakdown') }}
 

@@ -1,7 +1,7 @@
 {#- Score history: each lead's engagement score at the end of each day it had activity. -#}
 with
 
-scores as (
+scores as {{ inlined() }} (
 
     select * from {{ ref('int_lead_scores_daily') }}
 

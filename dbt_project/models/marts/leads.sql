@@ -1,19 +1,19 @@
 with
 
-engaged as (
+engaged as {{ inlined() }} (
 
     select * from {{ ref('int_leads_engaged') }}
 
 ),
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_cycles') }}
     where is_current_cycle
 
 ),
 
-criteria as (
+criteria as {{ inlined() }} (
 
     select * from {{ ref('int_lead_criteria') }}
 

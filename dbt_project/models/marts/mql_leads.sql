@@ -4,13 +4,13 @@
 
 with
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('leads') }}
 
 ),
 
-owners as (
+owners as {{ inlined() }} (
 
     select * from {{ ref('int_lead_owners') }}
 

@@ -9,13 +9,13 @@
 
 with
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_mql_cycles') }}
 
 ),
 
-owners as (
+owners as {{ inlined() }} (
 
     select * from {{ ref('int_lead_owners') }}
 

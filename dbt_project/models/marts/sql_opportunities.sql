@@ -3,27 +3,27 @@
 
 with
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('int_opportunities_attributed') }}
     where lead_id is not null and is_qualifying
 
 ),
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_cycles') }}
     where sql_at is not null
 
 ),
 
-criteria as (
+criteria as {{ inlined() }} (
 
     select * from {{ ref('int_lead_criteria') }}
 
 ),
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('int_leads_engaged') }}
 

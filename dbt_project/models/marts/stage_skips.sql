@@ -9,31 +9,31 @@
 
 with
 
-leads as (
+leads as {{ inlined() }} (
 
     select * from {{ ref('int_leads_engaged') }}
 
 ),
 
-cycles as (
+cycles as {{ inlined() }} (
 
     select * from {{ ref('int_lead_cycles') }}
 
 ),
 
-decisions as (
+decisions as {{ inlined() }} (
 
     select * from {{ ref('int_sales_decisions_ranked') }}
 
 ),
 
-opportunities as (
+opportunities as {{ inlined() }} (
 
     select * from {{ ref('int_opportunities_attributed') }}
 
 ),
 
-criteria as (
+criteria as {{ inlined() }} (
 
     select * from {{ ref('int_lead_criteria') }}
 

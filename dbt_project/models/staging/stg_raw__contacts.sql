@@ -6,7 +6,7 @@ source as (
 
 ),
 
-countries as (
+countries as {{ inlined() }} (
 
     select * from {{ ref('country_codes') }}
 
