@@ -655,7 +655,7 @@ select
     c.source_file,
     c.source_row,
     c.loaded_at,
-    row_number() over (order by c.captured_at, c.source_file, c.source_row) as recency
+    row_number() over (order by c.captured_at, c.source_file, c.source_row, c.mapping) as recency
 from raw.contacts as c
 left join reference.country_codes as cc
     on lower(c.country) = cc.country_alias;

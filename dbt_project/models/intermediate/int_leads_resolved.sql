@@ -1,6 +1,6 @@
 {#- Identity resolution: one lead per normalised e-mail address. For each field and each
     contact attribute (var('attributes'), columns attr__<name>, typed) the latest non-null
-    value wins (by capture time, then file and line for ties). -#}
+    value wins (by capture time, then file, line and mapping profile for ties). -#}
 {%- set recency = ['recency_rank'] -%}
 {%- set attributes = attributes() -%}
 
@@ -13,8 +13,13 @@ records as (
         {%- for name in attributes %}
         {{ json_text('attributes', name) }} as attr__{{ name }},
         {%- endfor %}
-        -- one integer ordering key: much cheaper to aggregate on than the three columns
-        row_number() over (order by captured_at, source_file, source_row) as recency_rank
+        -- one integer ordering key, much cheaper to aggregate on than the four columns; it
+        -- orders the rows of one e-mail only, so it is numbered per e-mail (a window over
+        -- every contact row sorted them all, and spilled to disk at 1,000,000 leads)
+        row_number() over (
+            partition by email
+            order by captured_at, source_file, source_row, mapping
+        ) as recency_rank
     from {{ ref('stg_raw__contacts') }}
 
 ),
