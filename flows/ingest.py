@@ -41,7 +41,6 @@ from flows.records import (
     changed_rows_sql,
     keyed_table_sql,
     latest_versions_sql,
-    repeated_in_keyed_sql,
     repeated_keys_sql,
     supersede_sql,
     versioned_rows_sql,
@@ -967,14 +966,13 @@ def _select_new_rows(duck: Any, staged: Staged, load: Load, now_sql: str) -> Non
         # each read twice below (their rows, and their records or repeated keys): computed once
         duck.execute(f"create temp table _keyed as {keyed}")
         duck.execute(f"create temp table _changed as {changed_rows_sql('_keyed', '_existing')}")
-        rows = "select * from _changed"
-        repeated = repeated_in_keyed_sql(rows)
+        rows, fields = "select * from _changed", "_changed"
         quarantined += f" where {QUARANTINE_ROW_HASH} not in (select _q from _existing_quarantine)"
     else:
-        # a new file's rows are hashed and keyed as they are inserted, not copied first: the
-        # keys that repeat come from the fields themselves
-        rows = keyed
-        repeated = repeated_keys_sql(profile.entity, "_accepted")
+        # a new file's rows are hashed and keyed as they are inserted, not copied first
+        rows, fields = keyed, "_accepted"
+    # the keys that repeat come from the records' fields (only those keys can repeat)
+    repeated = repeated_keys_sql(profile.entity, fields)
     duck.execute(f"create temp view _new as {versioned_rows_sql(rows, repeated, now_sql)}")
     duck.execute(f"create temp table _quarantined as {quarantined}")
 

@@ -104,8 +104,8 @@ def latest_versions_sql(entity: str, where: str) -> str:
 
 def repeated_keys_sql(entity: str, source: str) -> str:
     """SELECT of (``_record_key``, ``_last``): each record key taken from the record's fields
-    that several rows of ``source`` (one file's accepted rows, not yet hashed) share, with
-    the last of their lines. Only such keys can repeat: a hash key counts occurrences."""
+    that several rows of ``source`` (rows of one file, keyed or not yet) share, with the
+    last of their lines. Only such keys can repeat: a hash key counts occurrences."""
     parts = _key_parts(entity)
     if parts is None:
         return "select cast(null as varchar) as _record_key, 0 as _last where false"
@@ -119,19 +119,11 @@ def repeated_keys_sql(entity: str, source: str) -> str:
 def versioned_rows_sql(rows: str, repeated: str, now_sql: str) -> str:
     """SELECT of ``rows`` (keyed rows of one file) with ``_superseded_at``: ``now_sql`` on a
     line that a later line of the file with the same record key supersedes, else NULL.
-    ``repeated``: SELECT of the keys that repeat and their last line (:func:`repeated_keys_sql`,
-    or :func:`repeated_in_keyed_sql` of rows already keyed)."""
+    ``repeated``: SELECT of the keys that repeat and their last line
+    (:func:`repeated_keys_sql`)."""
     return (
         f"select r.*, case when r._source_row < d._last then {now_sql} end as _superseded_at "
         f"from ({rows}) r left join ({repeated}) d on d._record_key = r._record_key"
-    )
-
-
-def repeated_in_keyed_sql(rows: str) -> str:
-    """:func:`repeated_keys_sql` of rows that already have their ``_record_key``."""
-    return (
-        f"select _record_key, max(_source_row) as _last from ({rows}) k "
-        "where _record_key like 'key:%' group by _record_key having count(*) > 1"
     )
 
 
